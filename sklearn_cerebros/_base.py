@@ -1,0 +1,402 @@
+"""The estimator core every network estimator shares.
+
+It owns the scikit-learn contract (parameter validation, data checks, fitted
+attributes, tags) and the one path of a fit: validate → preprocess → encode the
+target → plan → build → train → keep. Subclasses say only what differs: which
+plan to build (:meth:`_make_plan`), how the target is encoded
+(:meth:`_make_target`), and the public ``predict`` methods.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_regressor
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from ._compat import _check_sample_weight, _fit_context, validate_data
+from ._keras import TrainSettings, build_model, predict_array, seeded, train
+from ._targets import ClassificationTarget, RegressionTarget
+from .architecture import Plan
+
+__all__ = ["BaseNetwork", "NetworkClassifier", "NetworkRegressor"]
+
+_MAX_SEED = 2**31 - 1
+
+
+class BaseNetwork(BaseEstimator, ABC):
+    """Shared parameters and fit/predict skeleton of the network estimators.
+
+    Not for direct use: see the concrete estimators for the parameters.
+    """
+
+    _parameter_constraints: dict = {
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "preprocessing": [StrOptions({"auto", "standard"}), None],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        *,
+        epochs: int,
+        batch_size: int,
+        learning_rate: float,
+        early_stopping: bool,
+        validation_fraction: float,
+        n_iter_no_change: int,
+        tol: float,
+        preprocessing: str | None,
+        callbacks: list | None,
+        warm_start: bool,
+        random_state: Any,
+        verbose: int,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.preprocessing = preprocessing
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- what subclasses provide -------------------------------------------
+    @abstractmethod
+    def _make_plan(self) -> Plan:
+        """The architecture to build, with a placeholder head."""
+
+    @abstractmethod
+    def _make_target(self) -> Any:
+        """A fresh target encoder (see ``_targets``)."""
+
+    def _base_model(self) -> keras.Model | None:
+        """A private copy of the user's base model, or None."""
+        return None
+
+    def _fit_sample_weight(
+        self, y: np.ndarray, sample_weight: np.ndarray | None
+    ) -> np.ndarray | None:
+        return sample_weight
+
+    def _stratify(self, y_enc: np.ndarray) -> np.ndarray | None:
+        return None
+
+    # -- input handling ----------------------------------------------------
+    def _uses_tabular(self) -> bool:
+        return (
+            self.preprocessing == "auto" and getattr(self, "base_model", None) is None
+        )
+
+    def _transform_X(self, X: Any, *, reset: bool) -> np.ndarray:
+        """Validate ``X`` against what ``fit`` saw and turn it into float32."""
+        if getattr(self, "base_model", None) is not None:
+            if self.preprocessing == "standard":
+                raise ValueError(
+                    "preprocessing='standard' cannot be combined with base_model: "
+                    "the base model receives X as given. Use preprocessing='auto' "
+                    "or None."
+                )
+            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32)
+            return X
+        if self._uses_tabular():
+            is_frame = isinstance(X, pd.DataFrame)
+            checked = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=None if is_frame else "numeric",
+                ensure_all_finite="allow-nan",
+            )
+            if not is_frame:
+                X = checked
+                if np.isinf(X).any():
+                    raise ValueError("Input X contains infinity.")
+            if reset:
+                from .preprocessing import make_tabular_preprocessor
+
+                self.preprocessor_ = make_tabular_preprocessor().fit(X)
+            return np.asarray(self.preprocessor_.transform(X), dtype=np.float32)
+        X = validate_data(self, X, reset=reset, dtype=np.float64)
+        if self.preprocessing == "standard":
+            if reset:
+                self.preprocessor_ = StandardScaler().fit(X)
+            X = self.preprocessor_.transform(X)
+        return X.astype(np.float32)
+
+    def _check_y(self, X: np.ndarray, y: Any) -> np.ndarray:
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        if np.ndim(y) > 2:
+            raise ValueError(
+                f"y must be 1-D or 2-D, got an array of shape {np.shape(y)}."
+            )
+        y = check_array(
+            y,
+            ensure_2d=False,
+            dtype="numeric" if is_regressor(self) else None,
+            input_name="y",
+        )
+        if y.ndim == 2 and y.shape[1] == 1 and not is_regressor(self):
+            y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        return y
+
+    # -- fit -----------------------------------------------------------------
+    def _settings(self) -> TrainSettings:
+        return TrainSettings(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            loss=self.target_.head.loss,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            callbacks=tuple(self.callbacks or ()),
+            verbose=int(self.verbose),
+        )
+
+    def _split(
+        self, X: np.ndarray, y: np.ndarray, sw: np.ndarray | None, seed: int
+    ) -> tuple[tuple, tuple | None]:
+        """Hold out ``validation_fraction`` of the rows for early stopping."""
+        n = len(X)
+        n_val = math.ceil(self.validation_fraction * n)
+        if not self.early_stopping or n_val < 1 or n - n_val < 1:
+            return (X, y, sw), None
+        stratify = self._stratify(y)
+        if stratify is not None:
+            counts = np.unique(stratify, return_counts=True)[1]
+            if counts.min() < 2 or min(n_val, n - n_val) < len(counts):
+                stratify = None
+        arrays = [X, y] if sw is None else [X, y, sw]
+        parts = train_test_split(
+            *arrays, test_size=n_val, random_state=seed, stratify=stratify
+        )
+        train_part, val_part = parts[0::2], parts[1::2]
+        if sw is None:
+            return (*train_part, None), (*val_part, None)
+        return tuple(train_part), tuple(val_part)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        *,
+        X_val: Any = None,
+        y_val: Any = None,
+    ) -> BaseNetwork:
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data. With ``preprocessing="auto"`` a DataFrame may hold
+            categorical, string and missing values.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights of the training loss.
+        X_val, y_val : array-like, default=None
+            Explicit validation data. When given, it replaces the internal
+            ``validation_fraction`` split: early stopping watches its loss.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "model_")
+        Xt = self._transform_X(X, reset=not warm)
+        y = self._check_y(Xt, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, Xt, dtype=np.float32)
+        if not warm:
+            self.target_ = self._make_target()
+            y_enc = self.target_.fit_transform(y)
+        else:
+            y_enc = self.target_.transform(y)
+        sample_weight = self._fit_sample_weight(y, sample_weight)
+
+        seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
+        if (X_val is None) != (y_val is None):
+            raise ValueError("Pass both X_val and y_val, or neither.")
+        if X_val is not None:
+            Xv = self._transform_X(X_val, reset=False)
+            yv = self.target_.transform(self._check_y(Xv, y_val))
+            train_part, val_part = (Xt, y_enc, sample_weight), (Xv, yv, None)
+        else:
+            train_part, val_part = self._split(Xt, y_enc, sample_weight, seed)
+
+        with seeded(seed):
+            if not warm:
+                head = self.target_.head
+                self.plan_ = self._make_plan().with_head(head.units, head.activation)
+                self.model_ = build_model(
+                    self.plan_, Xt.shape[1], base_model=self._base_model()
+                )
+            history = train(
+                self.model_,
+                train_part[0],
+                train_part[1],
+                sample_weight=train_part[2],
+                validation=val_part,
+                settings=self._settings(),
+                rng=np.random.default_rng(seed),
+            )
+        if warm:
+            history = {k: self.history_.get(k, []) + v for k, v in history.items()}
+        self.history_ = history
+        self.n_iter_ = len(history["loss"])
+        return self
+
+    # -- predict -------------------------------------------------------------
+    def _predict_raw(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        return predict_array(self.model_, self._transform_X(X, reset=False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tabular = self._uses_tabular()
+        tags.input_tags.allow_nan = tabular
+        tags.input_tags.categorical = tabular
+        return tags
+
+
+class NetworkRegressor(RegressorMixin, BaseNetwork):
+    """Regression behaviour shared by the network regressors."""
+
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
+    }
+
+    def _make_target(self) -> RegressionTarget:
+        return RegressionTarget(self.loss)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict targets for ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Samples, with the columns ``fit`` saw.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions in the units of ``y``.
+        """
+        raw = self._predict_raw(X)
+        return self.target_.decode(raw)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class NetworkClassifier(ClassifierMixin, BaseNetwork):
+    """Classification behaviour shared by the network classifiers."""
+
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def _make_target(self) -> ClassificationTarget:
+        return ClassificationTarget()
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """Class labels, in the order of ``predict_proba``'s columns."""
+        check_is_fitted(self)
+        return self.target_.classes_
+
+    def _fit_sample_weight(
+        self, y: np.ndarray, sample_weight: np.ndarray | None
+    ) -> np.ndarray | None:
+        if self.class_weight is None:
+            return sample_weight
+        if self.target_.kind_ == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel y.")
+        weight = compute_sample_weight(self.class_weight, y).astype(np.float32)
+        return weight if sample_weight is None else weight * sample_weight
+
+    def _stratify(self, y_enc: np.ndarray) -> np.ndarray | None:
+        if self.target_.kind_ == "multilabel-indicator":
+            return None
+        return np.ravel(y_enc)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities for ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Samples, with the columns ``fit`` saw.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns follow :attr:`classes_`; for multilabel ``y``, one
+            independent probability per label.
+        """
+        raw = self._predict_raw(X)
+        return self.target_.proba(raw)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict class labels (or the label matrix for multilabel ``y``).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Samples, with the columns ``fit`` saw.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from :attr:`classes_`.
+        """
+        proba = self.predict_proba(X)
+        return self.target_.decode(proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

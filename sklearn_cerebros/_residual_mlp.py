@@ -1,0 +1,332 @@
+"""ResidualMLPRegressor and ResidualMLPClassifier."""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral, Real
+from typing import Any
+
+import keras
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from ._base import BaseNetwork, NetworkClassifier, NetworkRegressor
+from .architecture import ACTIVATIONS, Plan, residual_plan
+
+__all__ = ["ResidualMLPClassifier", "ResidualMLPRegressor"]
+
+_RESIDUAL_CONSTRAINTS: dict = {
+    "n_blocks": [Interval(Integral, 0, None, closed="left")],
+    "layers_per_block": [Interval(Integral, 1, None, closed="left")],
+    "units": [Interval(Integral, 1, None, closed="left")],
+    "taper": [Interval(Integral, 0, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "batch_norm": ["boolean"],
+    "head_layers": [list, tuple],
+    "base_model": [HasMethods(["get_config", "__call__"]), None],
+    "base_trainable_layers": [
+        Interval(Integral, 0, None, closed="left"),
+        StrOptions({"all"}),
+    ],
+}
+
+_PARAMS_DOC = """
+    Parameters
+    ----------
+    n_blocks : int, default=2
+        Number of residual blocks. Each block is a stack of Dense layers whose
+        input is concatenated to its output, so every block sees the features
+        and the output of every earlier block.
+    layers_per_block : int, default=2
+        Dense layers in a block.
+    units : int, default=128
+        Neurons in the first layer of each block.
+    taper : int, default=0
+        Neurons removed from each successive layer of a block (widths
+        ``units, units - taper, ...``); the last layer must keep at least one.
+    activation : str, default="relu"
+        Hidden activation, a Keras activation name.
+    dropout : float, default=0.0
+        Dropout rate after every hidden layer.
+    batch_norm : bool, default=False
+        Batch-normalise the input of every hidden layer.
+    head_layers : tuple of int, default=()
+        Widths of plain Dense layers between the last block and the output.
+    base_model : keras.Model, default=None
+        Tandem mode: a Keras model (for example a convolutional or embedding
+        backbone) whose flattened output feeds the residual MLP. ``X`` is then
+        passed to it as given, so it may have more than two dimensions. The
+        estimator trains a copy; the model you pass is not changed.
+    base_trainable_layers : int or "all", default=0
+        How much of ``base_model`` trains: ``0`` freezes it, ``n`` leaves its
+        last ``n`` layers trainable, ``"all"`` trains it whole.
+    epochs : int, default=200
+        Largest number of passes over the training data.
+    batch_size : int, default=64
+        Rows per optimiser step (capped at the number of training rows).
+    learning_rate : float, default=1e-3
+        Adam's learning rate (gradients are clipped to norm 1).
+    early_stopping : bool, default=True
+        Stop when the validation loss has not improved for
+        ``n_iter_no_change`` epochs and restore the best epoch's weights. The
+        validation data is ``X_val, y_val`` when passed to ``fit``, otherwise a
+        ``validation_fraction`` split of the training data (stratified for
+        classifiers when every class allows it). With fewer than two rows the
+        training loss is watched instead.
+    validation_fraction : float, default=0.1
+        Share of the training rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=0.0
+        Smallest decrease of the monitored loss that counts as improvement.
+    preprocessing : {"auto", "standard"} or None, default="auto"
+        How ``X`` is prepared. ``"auto"``: :func:`make_tabular_preprocessor`
+        is fitted on ``X``, so a DataFrame may hold categorical, string and
+        missing values and numeric columns are robustly scaled and softly
+        clipped. ``"standard"``: numeric input only, standardised. ``None``:
+        numeric input only, used as given (a strict numeric estimator).
+        Ignored in tandem mode except that ``"standard"`` is refused there.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks run during training.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next call to ``fit``
+        instead of starting afresh.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, dropout, the validation split and shuffling. Two fits
+        with the same integer give identical predictions.
+    verbose : int, default=0
+        ``0`` is silent; ``1`` or more shows Keras's per-epoch progress bar."""
+
+_ATTRIBUTES_DOC = """
+    Attributes
+    ----------
+    plan_ : Plan
+        The architecture that was built (see :mod:`sklearn_cerebros.architecture`).
+    model_ : keras.Model
+        The trained Keras model.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss`` (in the network's encoded units).
+    n_iter_ : int
+        Epochs run.
+    preprocessor_ : transformer
+        The fitted input preprocessor, when ``preprocessing`` is not None.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of str
+        Column names seen during fit, when ``X`` is a DataFrame."""
+
+
+class _ResidualPlanMixin:
+    """Plan and base model of the residual MLP estimators."""
+
+    def _make_plan(self) -> Plan:
+        return residual_plan(
+            n_blocks=self.n_blocks,
+            layers_per_block=self.layers_per_block,
+            units=self.units,
+            taper=self.taper,
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            head_layers=tuple(self.head_layers),
+        )
+
+    def _base_model(self) -> keras.Model | None:
+        if self.base_model is None:
+            return None
+        base = copy.deepcopy(self.base_model)
+        base.trainable = True
+        n_frozen = 0 if self.base_trainable_layers == "all" else len(base.layers)
+        if self.base_trainable_layers not in ("all", 0):
+            n_frozen = max(0, len(base.layers) - int(self.base_trainable_layers))
+        for layer in base.layers[:n_frozen]:
+            layer.trainable = False
+        return base
+
+
+class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
+    __doc__ = (
+        """Residual multi-layer perceptron regressor.
+
+    Blocks of Dense layers, each block's input concatenated to its output, then
+    optional head layers and a linear output. Targets are standardised inside
+    the estimator and predictions come back in the units of ``y``; several
+    target columns are predicted jointly.
+"""
+        + _PARAMS_DOC
+        + """
+    loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+        Training loss on the standardised targets.
+"""
+        + _ATTRIBUTES_DOC
+        + """
+
+    See Also
+    --------
+    ResidualMLPClassifier : The same network for classification.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_cerebros import ResidualMLPRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = ResidualMLPRegressor(units=32, epochs=20, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkRegressor._parameter_constraints,
+        **_RESIDUAL_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        n_blocks: int = 2,
+        layers_per_block: int = 2,
+        units: int = 128,
+        taper: int = 0,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        head_layers: tuple[int, ...] = (),
+        base_model: Any = None,
+        base_trainable_layers: int | str = 0,
+        loss: str = "squared_error",
+        epochs: int = 200,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 0.0,
+        preprocessing: str | None = "auto",
+        callbacks: list | None = None,
+        warm_start: bool = False,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        BaseNetwork.__init__(
+            self,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            preprocessing=preprocessing,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.n_blocks = n_blocks
+        self.layers_per_block = layers_per_block
+        self.units = units
+        self.taper = taper
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.head_layers = head_layers
+        self.base_model = base_model
+        self.base_trainable_layers = base_trainable_layers
+        self.loss = loss
+
+
+class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
+    __doc__ = (
+        """Residual multi-layer perceptron classifier.
+
+    Blocks of Dense layers, each block's input concatenated to its output, then
+    optional head layers and an output chosen by the task: one sigmoid unit
+    for two classes, softmax over the classes for more, one sigmoid per label
+    for a multilabel indicator matrix, each with cross-entropy. Labels of any
+    type are encoded inside the estimator; ``predict`` returns them.
+"""
+        + _PARAMS_DOC
+        + """
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``; ``"balanced"``
+        weighs classes inversely to their frequency.
+"""
+        + _ATTRIBUTES_DOC
+        + """
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of ``predict_proba``'s columns.
+
+    See Also
+    --------
+    ResidualMLPRegressor : The same network for regression.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_cerebros import ResidualMLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = ResidualMLPClassifier(units=16, epochs=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkClassifier._parameter_constraints,
+        **_RESIDUAL_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        n_blocks: int = 2,
+        layers_per_block: int = 2,
+        units: int = 128,
+        taper: int = 0,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        head_layers: tuple[int, ...] = (),
+        base_model: Any = None,
+        base_trainable_layers: int | str = 0,
+        class_weight: dict | str | None = None,
+        epochs: int = 200,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 0.0,
+        preprocessing: str | None = "auto",
+        callbacks: list | None = None,
+        warm_start: bool = False,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        BaseNetwork.__init__(
+            self,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            preprocessing=preprocessing,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.n_blocks = n_blocks
+        self.layers_per_block = layers_per_block
+        self.units = units
+        self.taper = taper
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.head_layers = head_layers
+        self.base_model = base_model
+        self.base_trainable_layers = base_trainable_layers
+        self.class_weight = class_weight

@@ -1,0 +1,56 @@
+"""scikit-learn's estimator checks over every public estimator."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
+
+# Small, quick networks: the checks fit a few hundred of them.
+FAST = dict(
+    n_blocks=1, units=16, epochs=6, batch_size=256, learning_rate=5e-2, random_state=0
+)
+
+ESTIMATORS = [
+    ResidualMLPRegressor(**FAST),
+    ResidualMLPClassifier(**FAST),
+    ResidualMLPRegressor(**FAST, preprocessing=None),
+    ResidualMLPClassifier(**FAST, preprocessing=None),
+]
+
+# Checks that cannot pass for a network trained by stochastic gradient
+# descent, each with the reason.
+EXPECTED_FAILED_CHECKS: dict[str, str] = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "Mini-batch training: repeating a row twice changes the batches and the "
+        "shuffle order, so weight 2 and a duplicated row give different (equally "
+        "good) networks. Weights do scale each row's loss (tested in test_residual)."
+    ),
+    "check_methods_subset_invariance": (
+        "The network computes in float32 and the backend's matrix kernels round "
+        "differently for different batch shapes, so a row predicted alone and in a "
+        "batch can differ by ~1e-7 relative, above the check's 1e-7 absolute "
+        "tolerance. test_residual checks agreement to float32 precision."
+    ),
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("name", ["ResidualMLPRegressor", "ResidualMLPClassifier"])
+def test_estimator_type_is_recognised(name):
+    from sklearn.base import is_classifier, is_regressor
+
+    import sklearn_cerebros
+
+    est = getattr(sklearn_cerebros, name)()
+    assert is_classifier(est) == name.endswith("Classifier")
+    assert is_regressor(est) == name.endswith("Regressor")
