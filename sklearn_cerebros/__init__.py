@@ -2,20 +2,31 @@
 
 Public estimators and helpers:
 
-* :class:`ResidualMLPRegressor`, :class:`ResidualMLPClassifier`
-* :func:`make_tabular_preprocessor`, :func:`load_ames`
+* :class:`CerebrosRegressor`, :class:`CerebrosClassifier`: architecture search.
+* :class:`ResidualMLPRegressor`, :class:`ResidualMLPClassifier`: residual MLPs.
+* :func:`make_tabular_preprocessor`: the preprocessing behind
+  ``preprocessing="auto"``.
+* :func:`load_ames`: the Ames housing table.
 * :mod:`sklearn_cerebros.architecture`: network plans as plain data.
+* :mod:`sklearn_cerebros.plotting`: pictures of plans, histories and searches.
 """
 
 from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor
+from ._search import CerebrosClassifier, CerebrosRegressor
 from .architecture import Plan, PlanError
+from .datasets import load_ames
+from .preprocessing import make_tabular_preprocessor
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CerebrosClassifier",
+    "CerebrosRegressor",
     "Plan",
     "PlanError",
     "ResidualMLPClassifier",
     "ResidualMLPRegressor",
     "__version__",
+    "load_ames",
+    "make_tabular_preprocessor",
 ]

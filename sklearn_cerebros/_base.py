@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
@@ -40,6 +41,16 @@ __all__ = ["BaseNetwork", "NetworkClassifier", "NetworkRegressor"]
 _MAX_SEED = 2**31 - 1
 
 
+@dataclass(frozen=True)
+class FitData:
+    """What a fit trains on: encoded ``(X, y, sample_weight)`` triples."""
+
+    train: tuple[np.ndarray, np.ndarray, np.ndarray | None]
+    validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None
+    seed: int
+    n_features: int
+
+
 class BaseNetwork(BaseEstimator, ABC):
     """Shared parameters and fit/predict skeleton of the network estimators.
 
@@ -56,7 +67,6 @@ class BaseNetwork(BaseEstimator, ABC):
         "tol": [Interval(Real, 0, None, closed="left")],
         "preprocessing": [StrOptions({"auto", "standard"}), None],
         "callbacks": [list, None],
-        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -74,7 +84,6 @@ class BaseNetwork(BaseEstimator, ABC):
         tol: float,
         preprocessing: str | None,
         callbacks: list | None,
-        warm_start: bool,
         random_state: Any,
         verbose: int,
     ) -> None:
@@ -87,14 +96,16 @@ class BaseNetwork(BaseEstimator, ABC):
         self.tol = tol
         self.preprocessing = preprocessing
         self.callbacks = callbacks
-        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
     # -- what subclasses provide -------------------------------------------
-    @abstractmethod
     def _make_plan(self) -> Plan:
-        """The architecture to build, with a placeholder head."""
+        """The architecture to build, with a placeholder head.
+
+        Single-network estimators override this; a search overrides ``fit``.
+        """
+        raise NotImplementedError
 
     @abstractmethod
     def _make_target(self) -> Any:
@@ -160,16 +171,15 @@ class BaseNetwork(BaseEstimator, ABC):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        if np.ndim(y) > 2:
-            raise ValueError(
-                f"y must be 1-D or 2-D, got an array of shape {np.shape(y)}."
-            )
         y = check_array(
             y,
             ensure_2d=False,
+            allow_nd=True,
             dtype="numeric" if is_regressor(self) else None,
             input_name="y",
         )
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}.")
         if y.ndim == 2 and y.shape[1] == 1 and not is_regressor(self):
             y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
@@ -211,6 +221,45 @@ class BaseNetwork(BaseEstimator, ABC):
             return (*train_part, None), (*val_part, None)
         return tuple(train_part), tuple(val_part)
 
+    def _prepare_fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        X_val: Any,
+        y_val: Any,
+        *,
+        warm: bool = False,
+        seed: int | None = None,
+    ) -> FitData:
+        """Validate and encode everything a fit needs; split off validation.
+
+        ``seed`` overrides the one drawn from ``random_state`` (a resumed search
+        passes the seed it recorded).
+        """
+        Xt = self._transform_X(X, reset=not warm)
+        y = self._check_y(Xt, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, Xt, dtype=np.float32)
+        if not warm:
+            self.target_ = self._make_target()
+            y_enc = self.target_.fit_transform(y)
+        else:
+            y_enc = self.target_.transform(y)
+        sample_weight = self._fit_sample_weight(y, sample_weight)
+
+        if seed is None:
+            seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
+        if (X_val is None) != (y_val is None):
+            raise ValueError("Pass both X_val and y_val, or neither.")
+        if X_val is not None:
+            Xv = self._transform_X(X_val, reset=False)
+            yv = self.target_.transform(self._check_y(Xv, y_val))
+            train_part, val_part = (Xt, y_enc, sample_weight), (Xv, yv, None)
+        else:
+            train_part, val_part = self._split(Xt, y_enc, sample_weight, seed)
+        return FitData(train_part, val_part, seed, int(Xt.shape[1]))
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self,
@@ -241,34 +290,15 @@ class BaseNetwork(BaseEstimator, ABC):
         self
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "model_")
-        Xt = self._transform_X(X, reset=not warm)
-        y = self._check_y(Xt, y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, Xt, dtype=np.float32)
-        if not warm:
-            self.target_ = self._make_target()
-            y_enc = self.target_.fit_transform(y)
-        else:
-            y_enc = self.target_.transform(y)
-        sample_weight = self._fit_sample_weight(y, sample_weight)
-
-        seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
-        if (X_val is None) != (y_val is None):
-            raise ValueError("Pass both X_val and y_val, or neither.")
-        if X_val is not None:
-            Xv = self._transform_X(X_val, reset=False)
-            yv = self.target_.transform(self._check_y(Xv, y_val))
-            train_part, val_part = (Xt, y_enc, sample_weight), (Xv, yv, None)
-        else:
-            train_part, val_part = self._split(Xt, y_enc, sample_weight, seed)
-
+        warm = getattr(self, "warm_start", False) and hasattr(self, "model_")
+        data = self._prepare_fit(X, y, sample_weight, X_val, y_val, warm=warm)
+        train_part, val_part, seed = data.train, data.validation, data.seed
         with seeded(seed):
             if not warm:
                 head = self.target_.head
                 self.plan_ = self._make_plan().with_head(head.units, head.activation)
                 self.model_ = build_model(
-                    self.plan_, Xt.shape[1], base_model=self._base_model()
+                    self.plan_, data.n_features, base_model=self._base_model()
                 )
             history = train(
                 self.model_,

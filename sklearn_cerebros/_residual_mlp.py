@@ -28,6 +28,7 @@ _RESIDUAL_CONSTRAINTS: dict = {
         Interval(Integral, 0, None, closed="left"),
         StrOptions({"all"}),
     ],
+    "warm_start": ["boolean"],
 }
 
 _PARAMS_DOC = """
@@ -219,7 +220,6 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
             tol=tol,
             preprocessing=preprocessing,
             callbacks=callbacks,
-            warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
         )
@@ -233,6 +233,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         self.head_layers = head_layers
         self.base_model = base_model
         self.base_trainable_layers = base_trainable_layers
+        self.warm_start = warm_start
         self.loss = loss
 
 
@@ -315,7 +316,6 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
             tol=tol,
             preprocessing=preprocessing,
             callbacks=callbacks,
-            warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
         )
@@ -329,4 +329,5 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         self.head_layers = head_layers
         self.base_model = base_model
         self.base_trainable_layers = base_trainable_layers
+        self.warm_start = warm_start
         self.class_weight = class_weight

@@ -60,6 +60,8 @@ class RegressionTarget:
         pred = raw * self.scale_ + self.mean_
         return pred.ravel() if self.one_d_ else pred
 
+    inverse = decode  # encoded targets map back exactly as outputs do
+
 
 class ClassificationTarget:
     """Encode labels (binary, multiclass) or a label-indicator matrix."""
@@ -110,6 +112,12 @@ class ClassificationTarget:
         if self.kind_ == "multiclass":
             return raw / raw.sum(axis=1, keepdims=True)
         return raw
+
+    def inverse(self, y_enc: np.ndarray) -> np.ndarray:
+        """Encoded targets → the user's labels (or label matrix)."""
+        if self.kind_ == "multilabel-indicator":
+            return np.asarray(y_enc).astype(int)
+        return self.classes_[np.ravel(y_enc).astype(int)]
 
     def decode(self, proba: np.ndarray) -> np.ndarray:
         """Probabilities → the user's labels (an indicator matrix if multilabel)."""

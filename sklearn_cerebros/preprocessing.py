@@ -86,7 +86,7 @@ class SoftClipRobustScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         Per-column divisor: IQR, else standard deviation, else 1.
     n_features_in_ : int
         Number of columns seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when they are all strings.
 
     See Also
@@ -306,7 +306,7 @@ class TabularFrameCleaner(TransformerMixin, BaseEstimator):
         Output names of the categorical columns.
     n_features_in_ : int
         Number of columns seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``, when they are all strings.
 
     Examples

@@ -30,6 +30,10 @@ __all__ = ["residual_mlp_model"]
 
 def _head(meta: Mapping[str, Any]) -> tuple[int, str]:
     target_type = meta.get("target_type_", "continuous")
+    if "n_classes_" not in meta:
+        # KerasRegressor labels an integer-valued target "multiclass"; it is
+        # still a regression target.
+        return int(meta.get("n_outputs_expected_", 1)), "linear"
     if target_type == "binary":
         return 1, "sigmoid"
     if target_type in ("multiclass", "multiclass-multioutput"):

@@ -5,14 +5,37 @@ from __future__ import annotations
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
+from sklearn_cerebros import (
+    CerebrosClassifier,
+    CerebrosRegressor,
+    ResidualMLPClassifier,
+    ResidualMLPRegressor,
+)
 
 # Small, quick networks: the checks fit a few hundred of them.
 FAST = dict(
     n_blocks=1, units=16, epochs=6, batch_size=256, learning_rate=5e-2, random_state=0
 )
 
+# One small trial: the checks fit these estimators a hundred times each, and
+# tests/test_search.py covers the search itself.
+SEARCH = dict(
+    levels=(1, 2),
+    units_per_level=(1, 2),
+    neurons_per_unit=(16, 32),
+    skip_depth=(1, 2),
+    batch_norm=False,
+    n_trials=1,
+    n_generations=1,
+    epochs=10,
+    batch_size=256,
+    learning_rate=5e-2,
+    random_state=0,
+)
+
 ESTIMATORS = [
+    CerebrosRegressor(**SEARCH),
+    CerebrosClassifier(**SEARCH),
     ResidualMLPRegressor(**FAST),
     ResidualMLPClassifier(**FAST),
     ResidualMLPRegressor(**FAST, preprocessing=None),
@@ -45,7 +68,15 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("name", ["ResidualMLPRegressor", "ResidualMLPClassifier"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CerebrosClassifier",
+        "CerebrosRegressor",
+        "ResidualMLPClassifier",
+        "ResidualMLPRegressor",
+    ],
+)
 def test_estimator_type_is_recognised(name):
     from sklearn.base import is_classifier, is_regressor
 

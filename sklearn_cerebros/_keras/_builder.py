@@ -63,7 +63,9 @@ def build_model(
         :func:`keras.utils.set_random_seed` first for a reproducible model.
     """
     if base_model is not None:
-        inputs = base_model.inputs
+        inputs = (
+            base_model.inputs[0] if len(base_model.inputs) == 1 else base_model.inputs
+        )
         features = base_model.outputs[0]
         if len(features.shape) != 2:
             features = keras.layers.Flatten(name="base_flatten")(features)

@@ -56,8 +56,8 @@ ROUNDING_RULES: dict[str, Callable[[float], int]] = {
     "round": _round_half_up,
 }
 
-# Products such as 0.7 * 10 come out as 7.000000000000001 in floating point,
-# which "ceil" would turn into 8. Counts are rounded to this many decimals
+# Products such as 0.55 * 100 come out as 55.00000000000001 in floating point,
+# which "ceil" would turn into 56. Counts are rounded to this many decimals
 # before a rule applies, so they follow the decimal arithmetic a person does.
 _COUNT_DECIMALS = 9
 
@@ -141,9 +141,12 @@ class CerebrosSpace:
     max_consecutive_laterals : int, default=2
         A unit that made this many successful tries in a row skips its next
         try, which counts as a failure and starts a new run.
-    gate_every : int, default=3
+    gate_every : int, default=2
         Every ``gate_every``-th lateral connection of a unit (in the order they
-        are made) passes through a learned gate; ``0`` builds no gates.
+        are made) passes through a learned gate; ``0`` builds no gates. (The
+        original gated every third; under the other defaults, at most 4 units,
+        one try and runs of at most 2, a unit makes at most two laterals, so
+        ``3`` would never gate.)
     gate_activation : str, default="sigmoid"
         Activation of the gates, a name from
         :data:`~sklearn_cerebros.architecture.ACTIVATIONS`.
@@ -183,7 +186,7 @@ class CerebrosSpace:
     lateral_decay: str = "0.95"
     lateral_tries_per_unit: int = 1
     max_consecutive_laterals: int = 2
-    gate_every: int = 3
+    gate_every: int = 2
     gate_activation: str = "sigmoid"
     activation: str = "relu"
     dropout: float = 0.0
@@ -218,6 +221,19 @@ class CerebrosSpace:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
         if not isinstance(self.batch_norm, bool | np.bool_):
             raise ValueError(f"batch_norm must be a bool, got {self.batch_norm!r}.")
+        # NumPy scalars are accepted but stored as builtins, so that plans drawn
+        # from the space serialise to JSON.
+        for name, kind in (
+            ("affinity_first", float),
+            ("affinity_main", float),
+            ("p_lateral", float),
+            ("lateral_tries_per_unit", int),
+            ("max_consecutive_laterals", int),
+            ("gate_every", int),
+            ("dropout", float),
+            ("batch_norm", bool),
+        ):
+            object.__setattr__(self, name, kind(getattr(self, name)))
 
     @property
     def min_skip_depth(self) -> int:

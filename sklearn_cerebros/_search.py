@@ -1,0 +1,721 @@
+"""CerebrosRegressor and CerebrosClassifier: architecture search as an estimator.
+
+``fit`` is to architectures what ``GridSearchCV.fit`` is to parameters: it
+draws Cerebros plans generation by generation, trains each candidate (through
+joblib, so in parallel, or on a Dask cluster), ranks them on held-out rows with
+a scikit-learn scorer and keeps the best network as the fitted model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import FitData, NetworkClassifier, NetworkRegressor
+from ._compat import _fit_context
+from ._keras import build_model, seeded, train
+from ._trials import ResultsStore, TrialData, TrialResult, TrialSpec, run_trial
+from .architecture import (
+    CerebrosSpace,
+    Plan,
+    Structure,
+    perturb_structure,
+    sample_structure,
+)
+
+__all__ = ["CerebrosClassifier", "CerebrosRegressor"]
+
+_MAX_SEED = 2**31 - 1
+_SPACE_FIELDS = tuple(f.name for f in dataclasses.fields(CerebrosSpace))
+# Settings that change how a search runs or reports, not which trials it holds.
+_NOT_IN_FINGERPRINT = {
+    "verbose",
+    "n_jobs",
+    "results_dir",
+    "resume",
+    "max_time",
+    "callbacks",
+}
+
+_SEARCH_CONSTRAINTS: dict = {
+    # The space's own validation names the parameter and what it expects.
+    **dict.fromkeys(_SPACE_FIELDS, "no_validation"),
+    "n_trials": [Interval(Integral, 1, None, closed="left")],
+    "n_generations": [Interval(Integral, 1, None, closed="left")],
+    "n_wirings": [Interval(Integral, 1, None, closed="left")],
+    "max_time": [Interval(Real, 0, None, closed="neither"), None],
+    "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+    "refit": ["boolean"],
+    "n_jobs": [Integral, None],
+    "results_dir": "no_validation",  # a str or os.PathLike, checked on use
+    "resume": ["boolean"],
+}
+
+
+def _rank_key(record: dict[str, Any]) -> tuple[float, int]:
+    """Higher score first; among equal scores, fewer parameters."""
+    return (-record["score"], record.get("n_params", 0))
+
+
+class _CerebrosSearch:
+    """The search shared by CerebrosRegressor and CerebrosClassifier."""
+
+    def _space(self) -> CerebrosSpace:
+        space = CerebrosSpace(**{name: getattr(self, name) for name in _SPACE_FIELDS})
+        low_skip, high_skip = space.skip_depth
+        most = space.levels[1] + 1  # the head counts as the level after the last
+        if high_skip > most or low_skip > space.levels[1]:
+            raise ValueError(
+                f"skip_depth={self.skip_depth} does not fit levels={self.levels}: a "
+                f"connection can span at most {most} levels (the deepest network "
+                "plus its head), and the minimum must not exceed levels[1]."
+            )
+        return space
+
+    def _fingerprint(self, data: FitData, n_rows: int, seed: int) -> dict[str, Any]:
+        params = {
+            k: v for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT
+        }
+        # through JSON once, so that it compares equal to what a resume reads back
+        params = json.loads(json.dumps(params, default=repr))
+        return {**params, "n_rows": n_rows, "n_features": data.n_features, "seed": seed}
+
+    # -- generations -------------------------------------------------------------
+    def _generation_specs(
+        self,
+        generation: int,
+        first_index: int,
+        records: dict[int, dict[str, Any]],
+        space: CerebrosSpace,
+        master: np.random.Generator,
+    ) -> list[TrialSpec]:
+        per_generation = math.ceil(
+            self.n_trials / (self.n_generations * self.n_wirings)
+        )
+        parents = self._parents(records, per_generation) if generation else []
+        specs: list[TrialSpec] = []
+        index = first_index
+        for slot in range(per_generation):
+            if parents:
+                parent = parents[slot % len(parents)]
+                structure = perturb_structure(
+                    space, Structure(tuple(map(tuple, parent["structure"]))), master
+                )
+                parent_index = parent["trial"]
+            else:
+                structure, parent_index = sample_structure(space, master), None
+            for _ in range(self.n_wirings):
+                if index >= self.n_trials:
+                    return specs
+                seed = int(master.integers(_MAX_SEED))
+                specs.append(
+                    TrialSpec(index, generation, seed, structure, parent_index)
+                )
+                index += 1
+        return specs
+
+    @staticmethod
+    def _parents(records: dict[int, dict[str, Any]], n: int) -> list[dict[str, Any]]:
+        """The best successful trials so far, one per structure."""
+        ranked = sorted(
+            (r for r in records.values() if r["status"] == "ok"), key=_rank_key
+        )
+        parents, seen = [], set()
+        for record in ranked:
+            key = str(record["structure"])
+            if key not in seen:
+                seen.add(key)
+                parents.append(record)
+        return parents[: max(1, n // 2)]
+
+    # -- fit -------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        *,
+        X_val: Any = None,
+        y_val: Any = None,
+    ):
+        """Search Cerebros architectures and keep the best network.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights of the training loss.
+        X_val, y_val : array-like, default=None
+            Held-out rows for early stopping and ranking; by default a
+            ``validation_fraction`` split of ``X``.
+
+        Returns
+        -------
+        self
+            The fitted search.
+        """
+        space = self._space()
+        store = None
+        # A resumed search reuses the recorded seed, so it redraws the same split
+        # and the same trials even when random_state is None.
+        seed = ResultsStore.recorded_seed(self.results_dir) if self.resume else None
+        data = self._prepare_fit(X, y, sample_weight, X_val, y_val, seed=seed)
+        seed = data.seed
+        if self.results_dir is not None:
+            fingerprint = self._fingerprint(data, len(data.train[0]), seed)
+            store = ResultsStore(self.results_dir, fingerprint, self.resume)
+        records = store.load() if store is not None else {}
+
+        scored = data.validation if data.validation is not None else data.train
+        trial_data = TrialData(
+            data.train,
+            data.validation,
+            self.target_.inverse(scored[1]),
+            data.n_features,
+        )
+        head = self.target_.head
+        settings = dataclasses.replace(
+            self._settings(), verbose=max(0, self.verbose - 1)
+        )
+        run = dict(
+            space=space,
+            head=(head.units, head.activation),
+            data=trial_data,
+            settings=settings,
+            target=self.target_,
+            scorer=check_scoring(self, scoring=self._scoring()),
+            classifier=not isinstance(self, NetworkRegressor),
+        )
+        best = self._best_of(records, store)
+        progress = _progress(self.verbose, self.n_trials, len(records))
+        start = time.perf_counter()
+        master = np.random.default_rng(seed)
+        index, out_of_time = 0, False
+        for generation in range(self.n_generations):
+            specs = self._generation_specs(generation, index, records, space, master)
+            if not specs:
+                break
+            index = specs[-1].index + 1
+            todo = [s for s in specs if s.index not in records]
+            step = effective_n_jobs(self.n_jobs) if self.max_time else len(todo) or 1
+            for lo in range(0, len(todo), step):
+                if self.max_time and time.perf_counter() - start > self.max_time:
+                    out_of_time = True
+                    break
+                results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                    delayed(run_trial)(spec, **run) for spec in todo[lo : lo + step]
+                )
+                for result in results:
+                    records[result.record["trial"]] = result.record
+                    best = self._keep_if_best(result, best, store, data.n_features)
+                    if store is not None:
+                        store.append(result.record)
+                    progress.update(1)
+            if out_of_time:
+                break
+        progress.close()
+        self._finish(records, best, data, time.perf_counter() - start, out_of_time)
+        return self
+
+    def _scoring(self) -> Any:
+        if self.scoring is not None:
+            return self.scoring
+        if isinstance(self, NetworkRegressor):
+            return "neg_root_mean_squared_error"
+        if self.target_.kind_ == "multilabel-indicator":
+            return "neg_log_loss"
+        # held-out rows may miss a rare class: name them all
+        return make_scorer(
+            log_loss,
+            greater_is_better=False,
+            response_method="predict_proba",
+            labels=self.target_.classes_,
+        )
+
+    def _best_of(
+        self, records: dict[int, dict[str, Any]], store: ResultsStore | None
+    ) -> TrialResult | None:
+        """The best of the trials loaded from a results directory."""
+        ok = [r for r in records.values() if r["status"] == "ok"]
+        if not ok or store is None:
+            return None
+        record = min(ok, key=_rank_key)
+        weights = store.best_weights(record["trial"])
+        return TrialResult(record, weights) if weights is not None else None
+
+    def _keep_if_best(
+        self,
+        result: TrialResult,
+        best: TrialResult | None,
+        store: ResultsStore | None,
+        n_features: int,
+    ) -> TrialResult | None:
+        record = result.record
+        if record["status"] != "ok" or not np.isfinite(record["score"]):
+            return best
+        if best is not None and _rank_key(record) >= _rank_key(best.record):
+            return best
+        if store is not None:
+            store.save_best(
+                _model_from(record, result.weights, n_features), record["trial"]
+            )
+        return result
+
+    def _finish(
+        self,
+        records: dict[int, dict[str, Any]],
+        best: TrialResult | None,
+        data: FitData,
+        elapsed: float,
+        out_of_time: bool,
+    ) -> None:
+        ordered = [records[i] for i in sorted(records)]
+        if best is None:
+            errors = sorted({r.get("error", "") for r in ordered if r.get("error")})
+            raise ValueError(
+                f"All {len(ordered)} trials of the search failed. "
+                f"Errors: {'; '.join(errors)[:2000] or 'none recorded'}"
+            )
+        self.search_results_ = _results_table(ordered)
+        self.best_index_ = int(best.record["trial"])
+        self.best_score_ = float(best.record["score"])
+        self.best_plan_ = Plan.from_dict(best.record["plan"])
+        self.plan_ = self.best_plan_
+        self.history_ = {k: list(v) for k, v in best.record["history"].items()}
+        self.n_iter_ = int(best.record["epochs"])
+        self.n_trials_ = len(ordered)
+        self.search_time_ = elapsed
+        self.time_budget_exhausted_ = out_of_time
+        self.model_ = _model_from(best.record, best.weights, data.n_features)
+        if self.refit:
+            self._refit(data, best.record)
+
+    def _refit(self, data: FitData, record: dict[str, Any]) -> None:
+        """Retrain the best plan on training and validation rows together."""
+        X, y, w = data.train
+        if data.validation is not None:
+            Xv, yv, wv = data.validation
+            X, y = np.concatenate([X, Xv]), np.concatenate([y, yv])
+            if w is not None:
+                w = np.concatenate([w, np.ones(len(Xv), w.dtype) if wv is None else wv])
+        settings = dataclasses.replace(
+            self._settings(),
+            epochs=int(record["best_epoch"]),
+            early_stopping=False,
+            verbose=max(0, self.verbose - 1),
+        )
+        with seeded(record["seed"]):
+            self.model_ = build_model(self.best_plan_, data.n_features)
+            self.history_ = train(
+                self.model_,
+                X,
+                y,
+                sample_weight=w,
+                settings=settings,
+                rng=np.random.default_rng(record["seed"]),
+            )
+        self.n_iter_ = settings.epochs
+
+
+def _model_from(record: dict[str, Any], weights: list[np.ndarray], n_features: int):
+    model = build_model(Plan.from_dict(record["plan"]), n_features)
+    model.set_weights(weights)
+    return model
+
+
+_COLUMNS = (
+    "trial",
+    "generation",
+    "parent",
+    "seed",
+    "status",
+    "score",
+    "rank",
+    "epochs",
+    "best_epoch",
+    "fit_time",
+    "n_levels",
+    "n_units",
+    "n_neurons",
+    "n_params",
+    "summary",
+    "structure",
+    "plan",
+    "error",
+)
+
+
+def _results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Columns of per-trial values, like ``cv_results_``; rank 1 is the best."""
+    ok = sorted((r for r in records if r["status"] == "ok"), key=_rank_key)
+    rank = {r["trial"]: i + 1 for i, r in enumerate(ok)}
+    table: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+    for record in records:
+        for column in _COLUMNS:
+            if column == "rank":
+                table[column].append(rank.get(record["trial"], len(records)))
+            else:
+                table[column].append(record.get(column))
+    return table
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(verbose: int, total: int, done: int) -> Any:
+    if verbose < 1:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=done, desc="Cerebros trials", unit="trial")
+
+
+_SEARCH_DOC = """
+    The seed's search shape is kept with scikit-learn names. The original's
+    ``number_of_architecture_moities_to_try`` (structures a generation),
+    ``number_of_tries_per_architecture_moity`` (``n_wirings``) and
+    ``number_of_generations`` (``n_generations``) multiply to ``n_trials``:
+    each generation draws ``ceil(n_trials / (n_generations * n_wirings))``
+    structures and wires each ``n_wirings`` times, until ``n_trials`` trials
+    are reached. ``metric_to_rank_by`` and ``direction`` become ``scoring``
+    (a scikit-learn scorer, greater is better), ``validation_split`` becomes
+    ``validation_fraction``, ``patience`` ``n_iter_no_change``, ``seed``
+    ``random_state`` and ``project_name`` ``results_dir``.
+
+    **Generations.** Generation 0 draws its structures at random from the
+    space. Every later generation takes the ``max(1, s // 2)`` best successful
+    trials so far (``s`` structures a generation; one trial per distinct
+    structure, ranked by score, ties broken by fewer parameters) as parents;
+    structure slot ``i`` moves parent ``i mod n_parents`` by one step with
+    :func:`~sklearn_cerebros.architecture.perturb_structure` (add or remove a
+    level or a unit, or resize a unit, within the ranges) and draws fresh
+    wiring for it.
+
+    **Trials.** Each trial has its own seed, drawn from ``random_state``: it
+    wires its plan, initialises and trains the network with early stopping
+    (best weights restored, so the score and the kept model agree) and is
+    scored on the held-out rows. A failing trial is recorded with its error
+    and the search goes on; only when every trial fails does ``fit`` raise.
+    Trials of a generation run through joblib with ``n_jobs`` workers, so
+    ``with joblib.parallel_backend("dask"):`` spreads them over a Dask
+    cluster; the results do not depend on ``n_jobs``.
+
+    **After the search** the best trial's network is the fitted model
+    (``refit=False``, the default): it is the very network that earned
+    ``best_score_``, early-stopped on held-out rows. ``refit=True`` retrains
+    the best plan on all rows for the best trial's number of epochs, which
+    uses more data but gives up early stopping and the reported score.
+
+    Parameters
+    ----------
+    levels : (int, int), default=(1, 4)
+        Range of the number of hidden levels (the output level is not
+        counted).
+    units_per_level : (int, int), default=(1, 4)
+        Range of parallel units per level.
+    neurons_per_unit : (int, int), default=(8, 64)
+        Range of neurons per unit.
+    skip_depth : (int, int), default=(1, 3)
+        Range of levels a predecessor connection may span; at most
+        ``levels[1] + 1``.
+    affinity_first, affinity_main : float, default=1.0
+        Expected share of an earlier level's units a unit connects to.
+    rounding_first, rounding_main : {"ceil", "floor", "round"}, default="ceil"
+        How expected counts of connections are rounded.
+    affinity_decay : {"0.7", "0.95", "none"}, default="0.7"
+        Decay of ``affinity_main`` with the distance between levels.
+    p_lateral : float, default=0.2
+        Probability of a lateral connection per try.
+    lateral_decay : {"0.7", "0.95", "none"}, default="0.95"
+        Decay of ``p_lateral`` with the distance between units.
+    lateral_tries_per_unit : int, default=1
+        Tries per possible lateral source.
+    max_consecutive_laterals : int, default=2
+        Longest run of successful lateral tries of a unit.
+    gate_every : int, default=2
+        Every n-th lateral connection of a unit is gated; 0 for none.
+    gate_activation : str, default="sigmoid"
+        Activation of the gates.
+    activation : str, default="relu"
+        Activation of every unit.
+    dropout : float, default=0.0
+        Dropout after every unit.
+    batch_norm : bool, default=True
+        Batch-normalise each unit's input.
+    n_trials : int, default=8
+        Networks to train in all.
+    n_generations : int, default=2
+        Generations of the search.
+    n_wirings : int, default=1
+        Wirings tried for each structure.
+    max_time : float, default=None
+        Wall-clock budget in seconds: no new trial starts after it (running
+        trials finish). ``time_budget_exhausted_`` says whether it ran out.
+    scoring : str or callable, default=None
+        Ranks the trials on the held-out rows; None means
+        ``"neg_root_mean_squared_error"`` for regression and ``"neg_log_loss"``
+        for classification.
+    refit : bool, default=False
+        Retrain the best plan on all rows after the search (see above).
+    n_jobs : int, default=None
+        Trials trained at once (joblib).
+    results_dir : str or path-like, default=None
+        Where to write every finished trial as it finishes
+        (``trials.jsonl``), the search's settings (``search.json``) and the
+        best model so far (``best_model.keras``). None writes nothing.
+    resume : bool, default=False
+        Continue the search recorded in ``results_dir``: finished trials are
+        read back, not retrained.
+    epochs : int, default=200
+        Largest number of epochs per trial.
+    batch_size : int, default=64
+        Rows per optimiser step.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    early_stopping : bool, default=True
+        Early stopping in each trial, on the held-out rows.
+    validation_fraction : float, default=0.2
+        Share of rows held out for early stopping and ranking when
+        ``X_val, y_val`` are not given.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=0.0
+        Smallest improvement that counts.
+    preprocessing : {"auto", "standard"} or None, default="auto"
+        How ``X`` is prepared, as for
+        :class:`~sklearn_cerebros.ResidualMLPRegressor`.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks, run in every trial.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the structures and each trial.
+    verbose : int, default=0
+        ``0`` silent; ``1`` a progress bar over trials; ``2`` also Keras's
+        per-epoch progress bars."""
+
+_SEARCH_ATTRIBUTES = """
+    Attributes
+    ----------
+    search_results_ : dict of str to list
+        One entry per trial, like ``cv_results_`` (load it with
+        ``pandas.DataFrame``): trial, generation, parent, seed, status, score,
+        rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
+        structure, the plan as a dict, and the error text of a failed trial.
+    best_index_ : int
+        Index of the best trial.
+    best_score_ : float
+        Its score on the held-out rows.
+    best_plan_, plan_ : Plan
+        Its architecture.
+    model_ : keras.Model
+        The fitted network.
+    history_ : dict of str to list of float
+        The best trial's per-epoch losses.
+    n_iter_ : int
+        Epochs the fitted network was trained for.
+    n_trials_ : int
+        Trials finished.
+    search_time_ : float
+        Seconds the search took.
+    time_budget_exhausted_ : bool
+        Whether ``max_time`` stopped the search early.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of str
+        Column names seen during fit, when ``X`` is a DataFrame."""
+
+
+def _search_init(self: Any, params: dict[str, Any]) -> None:
+    """Store the constructor's arguments, as scikit-learn requires."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(self, name, value)
+
+
+class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
+    __doc__ = (
+        """Cerebros neural architecture search for regression.
+
+    ``fit`` samples networks of levels of parallel Dense units, wired at random
+    to units one or several levels up (skip connections) and beside them
+    (lateral connections, some gated), trains the candidates and keeps the
+    best, ranked on held-out rows.
+"""
+        + _SEARCH_DOC
+        + """
+    loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+        Training loss on the standardised targets.
+"""
+        + _SEARCH_ATTRIBUTES
+        + """
+
+    See Also
+    --------
+    CerebrosClassifier : The same search for classification.
+    ResidualMLPRegressor : One fixed residual network.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_cerebros import CerebrosRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> search = CerebrosRegressor(n_trials=2, epochs=5, random_state=0).fit(X, y)
+    >>> len(search.search_results_["score"])
+    2
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkRegressor._parameter_constraints,
+        **_SEARCH_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        levels: tuple[int, int] = (1, 4),
+        units_per_level: tuple[int, int] = (1, 4),
+        neurons_per_unit: tuple[int, int] = (8, 64),
+        skip_depth: tuple[int, int] = (1, 3),
+        affinity_first: float = 1.0,
+        affinity_main: float = 1.0,
+        rounding_first: str = "ceil",
+        rounding_main: str = "ceil",
+        affinity_decay: str = "0.7",
+        p_lateral: float = 0.2,
+        lateral_decay: str = "0.95",
+        lateral_tries_per_unit: int = 1,
+        max_consecutive_laterals: int = 2,
+        gate_every: int = 2,
+        gate_activation: str = "sigmoid",
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = True,
+        n_trials: int = 8,
+        n_generations: int = 2,
+        n_wirings: int = 1,
+        max_time: float | None = None,
+        scoring: Any = None,
+        refit: bool = False,
+        n_jobs: int | None = None,
+        results_dir: Any = None,
+        resume: bool = False,
+        loss: str = "squared_error",
+        epochs: int = 200,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        tol: float = 0.0,
+        preprocessing: str | None = "auto",
+        callbacks: list | None = None,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        _search_init(self, locals())
+
+
+class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
+    __doc__ = (
+        """Cerebros neural architecture search for classification.
+
+    ``fit`` samples networks of levels of parallel Dense units, wired at random
+    to units one or several levels up (skip connections) and beside them
+    (lateral connections, some gated), trains the candidates and keeps the
+    best, ranked on held-out rows (stratified when every class allows it).
+    The output layer follows the task as in
+    :class:`~sklearn_cerebros.ResidualMLPClassifier`.
+"""
+        + _SEARCH_DOC
+        + """
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``.
+"""
+        + _SEARCH_ATTRIBUTES
+        + """
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of ``predict_proba``'s columns.
+
+    See Also
+    --------
+    CerebrosRegressor : The same search for regression.
+    ResidualMLPClassifier : One fixed residual network.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_cerebros import CerebrosClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = CerebrosClassifier(n_trials=2, epochs=5, random_state=0).fit(X, y)
+    >>> search.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkClassifier._parameter_constraints,
+        **_SEARCH_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        levels: tuple[int, int] = (1, 4),
+        units_per_level: tuple[int, int] = (1, 4),
+        neurons_per_unit: tuple[int, int] = (8, 64),
+        skip_depth: tuple[int, int] = (1, 3),
+        affinity_first: float = 1.0,
+        affinity_main: float = 1.0,
+        rounding_first: str = "ceil",
+        rounding_main: str = "ceil",
+        affinity_decay: str = "0.7",
+        p_lateral: float = 0.2,
+        lateral_decay: str = "0.95",
+        lateral_tries_per_unit: int = 1,
+        max_consecutive_laterals: int = 2,
+        gate_every: int = 2,
+        gate_activation: str = "sigmoid",
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = True,
+        n_trials: int = 8,
+        n_generations: int = 2,
+        n_wirings: int = 1,
+        max_time: float | None = None,
+        scoring: Any = None,
+        refit: bool = False,
+        n_jobs: int | None = None,
+        results_dir: Any = None,
+        resume: bool = False,
+        class_weight: dict | str | None = None,
+        epochs: int = 200,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        tol: float = 0.0,
+        preprocessing: str | None = "auto",
+        callbacks: list | None = None,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        _search_init(self, locals())

@@ -1,0 +1,257 @@
+"""One trial of a Cerebros search, and the on-disk record of a search.
+
+A trial wires a structure into a plan with its own seed, builds it, trains it
+with early stopping (best weights restored) and scores it on the held-out
+rows. It is a plain function of plain data so that joblib can run it in
+another process or on a Dask worker; it returns a plain record and, when it
+succeeded, the trained weights.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from sklearn.utils import Tags
+from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
+
+from ._keras import TrainSettings, build_model, predict_array, seeded, train
+from .architecture import CerebrosSpace, Plan, Structure, wire
+
+__all__ = ["ResultsStore", "TrialResult", "TrialSpec", "run_trial"]
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """What a trial trains: a structure, its generation and its own seed."""
+
+    index: int
+    generation: int
+    seed: int
+    structure: Structure
+    parent: int | None = None
+
+
+@dataclass
+class TrialData:
+    """Encoded data shared by every trial of a search."""
+
+    train: tuple[np.ndarray, np.ndarray, np.ndarray | None]
+    validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None
+    y_score: np.ndarray  # the scored rows' targets, in the user's units
+    n_features: int
+
+
+@dataclass
+class TrialResult:
+    """A trial's record (plain, JSON-ready) and its trained weights."""
+
+    record: dict[str, Any]
+    weights: list[np.ndarray] | None = field(default=None, repr=False)
+
+
+class _Outputs:
+    """Stands in for a fitted estimator inside a scorer call.
+
+    scikit-learn scorers take an estimator and call its ``predict`` or
+    ``predict_proba``; a trial has those outputs already, computed once on the
+    scored rows, so this object hands them back.
+    """
+
+    def __init__(self, target: Any, raw: np.ndarray, classifier: bool) -> None:
+        self._target, self._raw, self._classifier = target, raw, classifier
+        if classifier:
+            self.classes_ = target.classes_
+
+    def predict(self, X: Any) -> np.ndarray:
+        if self._classifier:
+            return self._target.decode(self.predict_proba(X))
+        return self._target.decode(self._raw)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self._target.proba(self._raw)
+
+    def __sklearn_tags__(self) -> Tags:
+        kind = "classifier" if self._classifier else "regressor"
+        return Tags(
+            estimator_type=kind,
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags() if self._classifier else None,
+            regressor_tags=None if self._classifier else RegressorTags(),
+        )
+
+
+def _summary_counts(plan: Plan, n_features: int) -> dict[str, Any]:
+    return {
+        "n_levels": plan.n_levels,
+        "n_units": plan.n_units,
+        "n_neurons": sum(u.neurons for _, _, u in plan.iter_units()),
+        "n_params": plan.n_params(n_features),
+        "summary": plan.describe(),
+    }
+
+
+def run_trial(
+    spec: TrialSpec,
+    *,
+    space: CerebrosSpace,
+    head: tuple[int, str],
+    data: TrialData,
+    settings: TrainSettings,
+    target: Any,
+    scorer: Any,
+    classifier: bool,
+) -> TrialResult:
+    """Wire, build, train and score one network.
+
+    Returns a record whatever happens: a failure is recorded with its error
+    text and a NaN score, never raised (an interrupt still propagates).
+    """
+    keras.backend.clear_session()  # keeps memory flat over many trials
+    record: dict[str, Any] = {
+        "trial": spec.index,
+        "generation": spec.generation,
+        "parent": spec.parent,
+        "seed": spec.seed,
+        "structure": [list(level) for level in spec.structure.neurons],
+    }
+    start = time.perf_counter()
+    try:
+        rng = np.random.default_rng(spec.seed)
+        plan = wire(space, spec.structure, rng, name=f"cerebros_trial{spec.index}")
+        plan = plan.with_head(*head)
+        record.update(plan=plan.to_dict(), **_summary_counts(plan, data.n_features))
+        with seeded(spec.seed):
+            model = build_model(plan, data.n_features)
+            history = train(
+                model,
+                data.train[0],
+                data.train[1],
+                sample_weight=data.train[2],
+                validation=data.validation,
+                settings=settings,
+                rng=rng,
+            )
+        scored = data.validation if data.validation is not None else data.train
+        raw = predict_array(model, scored[0])
+        score = float(
+            scorer(_Outputs(target, raw, classifier), scored[0], data.y_score)
+        )
+        monitored = history.get("val_loss", history["loss"])
+        record.update(
+            status="ok",
+            score=score,
+            epochs=len(history["loss"]),
+            best_epoch=int(np.nanargmin(monitored)) + 1,
+            history=history,
+            error="",
+        )
+        weights = model.get_weights()
+    except Exception as exc:  # a failed trial is a result, not a crash
+        record.update(
+            status="failed",
+            score=float("nan"),
+            epochs=0,
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(limit=5),
+        )
+        weights = None
+    record["fit_time"] = time.perf_counter() - start
+    return TrialResult(record, weights)
+
+
+class ResultsStore:
+    """A search's results on disk, written as each trial finishes.
+
+    ``trials.jsonl`` gets one JSON line per finished trial (flushed and synced
+    before the next trial's result is handled); ``search.json`` describes the
+    search so that a resume can check it continues the same one;
+    ``best_model.keras`` and ``best.json`` hold the best model so far.
+
+    Parameters
+    ----------
+    path : str or Path
+        The directory; created if missing.
+    fingerprint : dict
+        JSON-ready description of the search (parameters, data shape, seed).
+    resume : bool
+        Continue the search recorded in ``path``. Without it, a directory that
+        already holds trials is refused rather than overwritten.
+    """
+
+    def __init__(self, path: str | os.PathLike, fingerprint: dict, resume: bool):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._trials = self.path / "trials.jsonl"
+        meta = self.path / "search.json"
+        if self._trials.exists() and self._trials.stat().st_size > 0 and not resume:
+            raise ValueError(
+                f"results_dir={str(self.path)!r} already holds the trials of a "
+                "search. Pass resume=True to continue it, or choose an empty "
+                "directory: nothing is overwritten."
+            )
+        if resume and meta.exists():
+            stored = json.loads(meta.read_text())
+            changed = sorted(
+                k
+                for k in set(stored) | set(fingerprint)
+                if k != "seed" and stored.get(k) != fingerprint.get(k)
+            )
+            if changed:
+                raise ValueError(
+                    f"Cannot resume: results_dir={str(self.path)!r} holds a search "
+                    f"with other settings or data ({', '.join(changed)} differ)."
+                )
+            self.fingerprint = stored
+        else:
+            self.fingerprint = fingerprint
+            meta.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+
+    @staticmethod
+    def recorded_seed(path: str | os.PathLike | None) -> int | None:
+        """The seed of the search recorded in ``path``, if there is one."""
+        meta = None if path is None else Path(path) / "search.json"
+        if meta is None or not meta.exists():
+            return None
+        return int(json.loads(meta.read_text())["seed"])
+
+    def load(self) -> dict[int, dict[str, Any]]:
+        """Finished trials by index; a line cut short by a kill is ignored."""
+        records: dict[int, dict[str, Any]] = {}
+        if not self._trials.exists():
+            return records
+        for line in self._trials.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # the process died while writing this line
+            records[int(record["trial"])] = record
+        return records
+
+    def append(self, record: dict[str, Any]) -> None:
+        with self._trials.open("a") as f:
+            f.write(json.dumps(record, allow_nan=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def save_best(self, model: keras.Model, trial: int) -> None:
+        tmp = self.path / "best_model.tmp.keras"
+        model.save(tmp)
+        os.replace(tmp, self.path / "best_model.keras")
+        (self.path / "best.json").write_text(json.dumps({"trial": trial}))
+
+    def best_weights(self, trial: int) -> list[np.ndarray] | None:
+        """Weights of the saved best model, if it is ``trial``'s."""
+        best = self.path / "best.json"
+        if not best.exists() or json.loads(best.read_text())["trial"] != trial:
+            return None
+        return keras.saving.load_model(
+            self.path / "best_model.keras", compile=False
+        ).get_weights()

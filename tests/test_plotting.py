@@ -1,0 +1,138 @@
+"""Pictures of plans and of learning curves, rendered with the Agg backend."""
+
+from __future__ import annotations
+
+import builtins
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from sklearn_cerebros.architecture import (  # noqa: E402
+    CerebrosSpace,
+    connection_counts,
+    sample_plan,
+)
+from sklearn_cerebros.plotting import plot_architecture, plot_history  # noqa: E402
+
+RICH = CerebrosSpace(
+    levels=(3, 3),
+    units_per_level=(3, 4),
+    neurons_per_unit=(4, 64),
+    p_lateral=1.0,
+    lateral_decay="0.7",
+    gate_every=2,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def rich_plan():
+    plan = sample_plan(RICH, 10, 0)
+    counts = connection_counts(plan)
+    assert counts.skip and counts.lateral and counts.gated  # every edge kind
+    return plan
+
+
+def assert_png_has_picture(fig, path):
+    fig.savefig(path, dpi=60)
+    image = mpimg.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+    pixels = image.reshape(-1, image.shape[2])
+    assert len(np.unique(pixels, axis=0)) > 20  # not one flat colour
+
+
+def legend_labels(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_plot_architecture_draws_every_kind_of_edge(rich_plan, tmp_path):
+    fig = plot_architecture(rich_plan)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    ax = fig.axes[0]
+    assert legend_labels(ax)[:4] == [
+        "predecessor (next level)",
+        "skip (spans 2+ levels)",
+        "lateral (same level)",
+        "gated lateral",
+    ]
+    counts = connection_counts(rich_plan)
+    # One line an edge, plus one diamond on each gate.
+    assert len(ax.lines) == counts.predecessor + counts.lateral + counts.gated
+    styles = {(line.get_color(), line.get_linestyle()) for line in ax.lines}
+    assert len(styles) == 4
+    labels = {t.get_text() for t in ax.texts}
+    neurons = {str(u.neurons) for _, _, u in rich_plan.iter_units()}
+    assert neurons <= labels and {"level 1", "level 3"} <= labels
+    assert ax.get_title() == rich_plan.describe()
+    assert_png_has_picture(fig, tmp_path / "plan.png")
+
+
+def test_plot_architecture_accepts_fitted_estimator_and_axes(rich_plan):
+    fig, ax = plt.subplots()
+    assert plot_architecture(SimpleNamespace(plan_=rich_plan), ax=ax) is fig
+    assert ax.get_title() == rich_plan.describe()
+    with pytest.raises(TypeError, match="plan_"):
+        plot_architecture(SimpleNamespace())
+
+
+def test_plot_architecture_legend_lists_only_drawn_kinds():
+    plan = sample_plan(CerebrosSpace(levels=(1, 1), p_lateral=0.0), 3, 0)
+    fig = plot_architecture(plan)
+    labels = legend_labels(fig.axes[0])
+    assert "lateral (same level)" not in labels and "gated lateral" not in labels
+
+
+def test_plot_history_draws_each_key_against_epochs(tmp_path):
+    history = {
+        "loss": [3.0, 2.0, 1.5, 1.2],
+        "val_loss": [3.2, 2.4, 1.9, 2.0],
+        "learning_rate": [0.01, 0.01, 0.005, 0.001],
+    }
+    fig = plot_history(SimpleNamespace(history_=history))
+    loss_ax, lr_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["loss", "val_loss"]
+    np.testing.assert_array_equal(loss_ax.lines[1].get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_array_equal(loss_ax.lines[1].get_ydata(), history["val_loss"])
+    assert loss_ax.lines[1].get_linestyle() == "--"
+    assert loss_ax.get_xlabel() == "epoch"
+    assert [line.get_label() for line in lr_ax.lines] == ["learning_rate"]
+    assert_png_has_picture(fig, tmp_path / "history.png")
+
+
+def test_plot_history_on_given_axes_and_bad_input():
+    fig, ax = plt.subplots()
+    assert plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, ax=ax) is fig
+    assert len(ax.lines) == 2
+    with pytest.raises(ValueError, match="no epochs"):
+        plot_history({"loss": []})
+    with pytest.raises(TypeError, match="history_"):
+        plot_history(object())
+    with pytest.raises(TypeError, match="per-epoch"):
+        plot_history({"loss": 0.5})
+
+
+def test_missing_matplotlib_says_which_extra(monkeypatch, rich_plan):
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(ImportError, match=r"sklearn-cerebros\[examples\]"):
+        plot_architecture(rich_plan)
+    with pytest.raises(ImportError, match=r"sklearn-cerebros\[examples\]"):
+        plot_history({"loss": [1.0]})

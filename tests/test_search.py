@@ -1,0 +1,297 @@
+"""CerebrosRegressor and CerebrosClassifier: the search as an estimator."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor, Plan
+
+TINY = dict(
+    levels=(1, 2),
+    units_per_level=(1, 2),
+    neurons_per_unit=(4, 8),
+    skip_depth=(1, 2),
+    batch_norm=False,
+    n_trials=3,
+    n_generations=2,
+    epochs=6,
+    batch_size=256,
+    learning_rate=3e-2,
+    random_state=0,
+)
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    X, y = make_regression(n_samples=160, n_features=5, noise=5.0, random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    X, y = make_classification(n_samples=160, n_features=5, random_state=0)
+    return X, np.array(["a", "b"])[y]
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Interrupts the n-th trial of an in-process search, like Ctrl-C."""
+
+    started = 0
+
+    def __init__(self, at_trial: int) -> None:
+        super().__init__()
+        self.at_trial = at_trial
+
+    def on_train_begin(self, logs=None):
+        type(self).started += 1
+        if type(self).started == self.at_trial + 1:
+            raise KeyboardInterrupt
+
+
+class _FailSome(keras.callbacks.Callback):
+    """Fails every trial whose plan has exactly one level."""
+
+    def on_train_begin(self, logs=None):
+        if not any(layer.name.startswith("level2") for layer in self.model.layers):
+            raise RuntimeError("planned failure")
+
+
+def test_search_fits_predicts_and_reports(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**TINY).fit(X, y)
+    table = pd.DataFrame(search.search_results_)
+    assert len(table) == 3 == search.n_trials_
+    assert set(table["status"]) == {"ok"}
+    assert table.loc[search.best_index_, "rank"] == 1
+    assert search.best_score_ == table["score"].max()
+    assert list(table["generation"]) == [0, 0, 1]
+    # generation 1 grows from the best trial of generation 0
+    assert (
+        table.loc[2, "parent"] == table.loc[table["generation"] == 0, "score"].idxmax()
+    )
+    assert isinstance(search.best_plan_, Plan)
+    assert search.best_plan_.to_dict() == table.loc[search.best_index_, "plan"]
+    assert search.predict(X).shape == (len(X),)
+    assert (
+        search.n_iter_
+        == len(search.history_["loss"])
+        == table.loc[search.best_index_, "epochs"]
+    )
+    # the kept model is the one that earned best_score_ (RMSE on held-out rows)
+    assert -search.best_score_ < y.std()
+
+
+def test_best_model_is_the_scored_one(regression_data):
+    X, y = regression_data
+    X_val, y_val = X[:40], y[:40]
+    search = CerebrosRegressor(**TINY).fit(X[40:], y[40:], X_val=X_val, y_val=y_val)
+    rmse = np.sqrt(np.mean((search.predict(X_val) - y_val) ** 2))
+    assert -search.best_score_ == pytest.approx(rmse, rel=1e-5)
+
+
+def test_classifier_search_with_roc_auc_scoring(binary_data):
+    X, y = binary_data
+    search = CerebrosClassifier(**TINY, scoring="roc_auc").fit(X, y)
+    assert set(search.classes_) == {"a", "b"}
+    assert search.predict_proba(X).shape == (len(X), 2)
+    assert 0.5 < search.best_score_ <= 1.0
+    assert search.score(X, y) > 0.7
+
+
+def test_same_seed_same_search(regression_data):
+    X, y = regression_data
+    a = CerebrosRegressor(**TINY).fit(X, y)
+    b = CerebrosRegressor(**TINY).fit(X, y)
+    assert a.search_results_["score"] == b.search_results_["score"]
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+@pytest.mark.slow
+def test_n_jobs_does_not_change_the_results(regression_data):
+    X, y = regression_data
+    one = CerebrosRegressor(**TINY, n_jobs=1).fit(X, y)
+    two = CerebrosRegressor(**TINY, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(
+        one.search_results_["score"], two.search_results_["score"], rtol=1e-6
+    )
+    assert one.search_results_["plan"] == two.search_results_["plan"]
+    np.testing.assert_allclose(one.predict(X), two.predict(X), rtol=1e-5)
+
+
+def test_failed_trials_are_recorded_not_fatal(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**{**TINY, "n_trials": 4}, callbacks=[_FailSome()])
+    search.fit(X, y)
+    status = search.search_results_["status"]
+    assert "failed" in status and "ok" in status
+    failed = status.index("failed")
+    assert "planned failure" in search.search_results_["error"][failed]
+    assert np.isnan(search.search_results_["score"][failed])
+    assert search.search_results_["status"][search.best_index_] == "ok"
+
+
+def test_every_trial_failing_is_a_clear_error(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**{**TINY, "levels": (1, 1)}, callbacks=[_FailSome()])
+    with pytest.raises(ValueError, match="All 3 trials .* failed.*planned failure"):
+        search.fit(X, y)
+
+
+def test_results_dir_interrupt_and_resume(tmp_path, regression_data):
+    X, y = regression_data
+    params = {**TINY, "n_trials": 4, "results_dir": str(tmp_path)}
+    _Interrupt.started = 0
+    with pytest.raises(KeyboardInterrupt):
+        CerebrosRegressor(**params, callbacks=[_Interrupt(at_trial=2)]).fit(X, y)
+    lines = (tmp_path / "trials.jsonl").read_text().splitlines()
+    assert [json.loads(line)["trial"] for line in lines] == [0, 1]
+    assert (tmp_path / "best_model.keras").exists()
+
+    with pytest.raises(ValueError, match="resume=True"):
+        CerebrosRegressor(**params).fit(X, y)
+
+    class Count(keras.callbacks.Callback):
+        n = 0
+
+        def on_train_begin(self, logs=None):
+            Count.n += 1
+
+    resumed = CerebrosRegressor(**params, resume=True, callbacks=[Count()]).fit(X, y)
+    assert Count.n == 2  # only the unfinished trials trained
+    assert resumed.n_trials_ == 4
+    fresh = CerebrosRegressor(**{**TINY, "n_trials": 4}).fit(X, y)
+    np.testing.assert_allclose(
+        resumed.search_results_["score"], fresh.search_results_["score"], rtol=1e-6
+    )
+    np.testing.assert_allclose(resumed.predict(X), fresh.predict(X), rtol=1e-5)
+
+
+def test_resume_refuses_a_different_search(tmp_path, regression_data):
+    X, y = regression_data
+    CerebrosRegressor(**{**TINY, "n_trials": 1}, results_dir=tmp_path).fit(X, y)
+    other = CerebrosRegressor(
+        **{**TINY, "n_trials": 1, "levels": (2, 2)}, results_dir=tmp_path, resume=True
+    )
+    with pytest.raises(ValueError, match="levels"):
+        other.fit(X, y)
+
+
+def test_no_results_dir_writes_nothing(tmp_path, monkeypatch, regression_data):
+    monkeypatch.chdir(tmp_path)
+    X, y = regression_data
+    CerebrosRegressor(**{**TINY, "n_trials": 1}).fit(X, y)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_max_time_stops_the_search(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**{**TINY, "n_trials": 6}, max_time=1e-3).fit(X, y)
+    assert search.n_trials_ == 1 and search.time_budget_exhausted_
+
+
+def test_refit_trains_on_all_rows_for_the_best_epoch_count(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**TINY, refit=True).fit(X, y)
+    best = search.search_results_["best_epoch"][search.best_index_]
+    assert search.n_iter_ == best == len(search.history_["loss"])
+    assert "val_loss" not in search.history_
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"levels": (5, 2)}, "levels"),
+        ({"neurons_per_unit": (-4, 8)}, "neurons_per_unit"),
+        ({"skip_depth": (1, 9)}, "skip_depth"),
+        ({"p_lateral": 1.5}, "p_lateral"),
+        ({"affinity_decay": "fast"}, "affinity_decay"),
+        ({"n_trials": 0}, "n_trials"),
+    ],
+)
+def test_bad_ranges_fail_before_training(regression_data, params, match):
+    X, y = regression_data
+
+    class NoTraining(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            raise AssertionError("training started")
+
+    with pytest.raises(ValueError, match=match):
+        CerebrosRegressor(**{**TINY, **params}, callbacks=[NoTraining()]).fit(X, y)
+
+
+def test_grid_search_over_levels_in_a_pipeline(regression_data):
+    X, y = regression_data
+    pipe = make_pipeline(StandardScaler(), CerebrosRegressor(**{**TINY, "n_trials": 2}))
+    grid = GridSearchCV(pipe, {"cerebrosregressor__levels": [(1, 1), (2, 2)]}, cv=2)
+    grid.fit(X, y)
+    best_levels = grid.best_params_["cerebrosregressor__levels"]
+    assert grid.best_estimator_[-1].best_plan_.n_levels == best_levels[0]
+
+
+def test_cross_val_score_is_stratified_for_the_classifier(binary_data):
+    X, y = binary_data
+    clf = CerebrosClassifier(**{**TINY, "n_trials": 2})
+    scores = cross_val_score(clf, X, y, cv=2, scoring="roc_auc")
+    same = cross_val_score(clf, X, y, cv=StratifiedKFold(2), scoring="roc_auc")
+    np.testing.assert_allclose(scores, same)
+    assert scores.mean() > 0.6
+
+
+@pytest.mark.slow
+def test_search_pickles_into_a_fresh_process(tmp_path, binary_data):
+    X, y = binary_data
+    search = CerebrosClassifier(**TINY).fit(X, y)
+    (tmp_path / "s.pkl").write_bytes(pickle.dumps(search))
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "p.npy", search.predict_proba(X))
+    script = textwrap.dedent(
+        f"""
+        import pickle, numpy as np
+        s = pickle.loads(open({str(tmp_path / "s.pkl")!r}, "rb").read())
+        p = s.predict_proba(np.load({str(tmp_path / "X.npy")!r}))
+        np.testing.assert_array_equal(p, np.load({str(tmp_path / "p.npy")!r}))
+        assert s.best_plan_.n_levels >= 1
+        print("same")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_trials_spread_over_a_dask_cluster(regression_data):
+    distributed = pytest.importorskip("dask.distributed")
+    import joblib
+
+    X, y = regression_data
+    local = CerebrosRegressor(**TINY).fit(X, y)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        with joblib.parallel_backend("dask"):
+            remote = CerebrosRegressor(**TINY, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(
+        local.search_results_["score"], remote.search_results_["score"], rtol=1e-6
+    )
