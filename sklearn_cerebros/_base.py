@@ -123,6 +123,10 @@ class BaseNetwork(BaseEstimator, ABC):
     def _stratify(self, y_enc: np.ndarray) -> np.ndarray | None:
         return None
 
+    def _holds_out(self) -> bool:
+        """Whether fit sets rows aside (a search always does, to rank on)."""
+        return self.early_stopping
+
     # -- input handling ----------------------------------------------------
     def _uses_tabular(self) -> bool:
         return (
@@ -205,7 +209,7 @@ class BaseNetwork(BaseEstimator, ABC):
         """Hold out ``validation_fraction`` of the rows for early stopping."""
         n = len(X)
         n_val = math.ceil(self.validation_fraction * n)
-        if not self.early_stopping or n_val < 1 or n - n_val < 1:
+        if not self._holds_out() or n_val < 1 or n - n_val < 1:
             return (X, y, sw), None
         stratify = self._stratify(y)
         if stratify is not None:

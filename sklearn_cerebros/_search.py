@@ -61,9 +61,16 @@ _SEARCH_CONSTRAINTS: dict = {
 }
 
 
+def _describe(value: Any) -> str:
+    """A name for a non-JSON parameter that is the same in every process."""
+    kind = value if callable(value) and hasattr(value, "__qualname__") else type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
 def _rank_key(record: dict[str, Any]) -> tuple[float, int]:
-    """Higher score first; among equal scores, fewer parameters."""
-    return (-record["score"], record.get("n_params", 0))
+    """Higher score first; among equal scores, fewer parameters; NaN last."""
+    score = record["score"]
+    return (-score if np.isfinite(score) else np.inf, record.get("n_params", 0))
 
 
 class _CerebrosSearch:
@@ -86,7 +93,7 @@ class _CerebrosSearch:
             k: v for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT
         }
         # through JSON once, so that it compares equal to what a resume reads back
-        params = json.loads(json.dumps(params, default=repr))
+        params = json.loads(json.dumps(params, default=_describe))
         return {**params, "n_rows": n_rows, "n_features": data.n_features, "seed": seed}
 
     # -- generations -------------------------------------------------------------
@@ -168,6 +175,11 @@ class _CerebrosSearch:
             The fitted search.
         """
         space = self._space()
+        if self.resume and self.results_dir is None:
+            raise ValueError(
+                "resume=True continues the search recorded in results_dir; "
+                "set results_dir too."
+            )
         store = None
         # A resumed search reuses the recorded seed, so it redraws the same split
         # and the same trials even when random_state is None.
@@ -229,6 +241,9 @@ class _CerebrosSearch:
         progress.close()
         self._finish(records, best, data, time.perf_counter() - start, out_of_time)
         return self
+
+    def _holds_out(self) -> bool:
+        return True
 
     def _scoring(self) -> Any:
         if self.scoring is not None:
@@ -416,7 +431,11 @@ _SEARCH_DOC = """
     and the search goes on; only when every trial fails does ``fit`` raise.
     Trials of a generation run through joblib with ``n_jobs`` workers, so
     ``with joblib.parallel_backend("dask"):`` spreads them over a Dask
-    cluster; the results do not depend on ``n_jobs``.
+    cluster. In-process and with joblib's default (loky) workers the results
+    do not depend on ``n_jobs`` (with ``max_time`` set, where the budget cuts
+    the search does). On Dask, the plans are the same but the first trials a
+    freshly started worker trains can come out numerically different on the
+    TensorFlow backend; a warmed-up cluster reproduces the in-process scores.
 
     **After the search** the best trial's network is the fitted model
     (``refit=False``, the default): it is the very network that earned
@@ -479,8 +498,9 @@ _SEARCH_DOC = """
         Trials trained at once (joblib).
     results_dir : str or path-like, default=None
         Where to write every finished trial as it finishes
-        (``trials.jsonl``), the search's settings (``search.json``) and the
-        best model so far (``best_model.keras``). None writes nothing.
+        (``trials.jsonl``), the search's settings and seed (``search.json``)
+        and the best model so far (``best_model.keras``, with its trial number
+        in ``best.json``). None writes nothing.
     resume : bool, default=False
         Continue the search recorded in ``results_dir``: finished trials are
         read back, not retrained.

@@ -114,7 +114,11 @@ def run_trial(
     Returns a record whatever happens: a failure is recorded with its error
     text and a NaN score, never raised (an interrupt still propagates).
     """
-    keras.backend.clear_session()  # keeps memory flat over many trials
+    # Clearing Keras's global state keeps memory flat over many trials; the
+    # dtype policy is the caller's setting, so it survives the clearing.
+    policy = keras.config.dtype_policy()
+    keras.backend.clear_session()
+    keras.config.set_dtype_policy(policy)
     record: dict[str, Any] = {
         "trial": spec.index,
         "generation": spec.generation,
@@ -236,8 +240,14 @@ class ResultsStore:
         return records
 
     def append(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, allow_nan=True) + "\n"
+        if self._trials.exists() and self._trials.stat().st_size > 0:
+            with self._trials.open("rb") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    line = "\n" + line  # a kill cut the last line short
         with self._trials.open("a") as f:
-            f.write(json.dumps(record, allow_nan=True) + "\n")
+            f.write(line)
             f.flush()
             os.fsync(f.fileno())
 

@@ -1,4 +1,4 @@
-"""Pictures of plans and of learning curves, rendered with the Agg backend."""
+"""Pictures of plans, learning curves and searches, rendered with Agg."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ from sklearn_cerebros.architecture import (  # noqa: E402
     connection_counts,
     sample_plan,
 )
-from sklearn_cerebros.plotting import plot_architecture, plot_history  # noqa: E402
+from sklearn_cerebros.plotting import (  # noqa: E402
+    plot_architecture,
+    plot_history,
+    plot_search_results,
+)
 
 RICH = CerebrosSpace(
     levels=(3, 3),
@@ -123,6 +127,72 @@ def test_plot_history_on_given_axes_and_bad_input():
         plot_history({"loss": 0.5})
 
 
+def fake_search():
+    """A fitted search as far as plotting goes: results only, no training."""
+    results = {
+        "trial": [0, 1, 2, 3, 4, 5],
+        "generation": [0, 0, 0, 1, 1, 1],
+        "parent": [None, None, None, 2, 0, 2],
+        "seed": [11, 12, 13, 14, 15, 16],
+        "status": ["ok", "ok", "ok", "ok", "failed", "ok"],
+        "score": [-31.0, -36.5, -28.0, -25.5, float("nan"), -29.0],
+        "rank": [4, 5, 2, 1, 6, 3],
+        "fit_time": [2.5, 1.9, 3.2, 3.6, 0.1, 2.8],
+        "error": ["", "", "", "", "ValueError: boom", ""],
+    }
+    return SimpleNamespace(
+        search_results_=results, best_index_=3, scoring="neg_mean_absolute_error"
+    )
+
+
+def test_plot_search_results_marks_failed_best_and_parents(tmp_path):
+    search = fake_search()
+    fig = plot_search_results(search)
+    ax = fig.axes[0]
+    labels = legend_labels(ax)
+    assert labels == [
+        "parent to child",
+        "best so far",
+        "generation 0",
+        "generation 1",
+        "failed (no score)",
+        "best: trial 3",
+    ]
+    assert ax.get_ylabel() == "neg_mean_absolute_error\n(higher is better)"
+    assert ax.get_title() == "6 trials, 2 generations, 1 failed"
+    # Trials 3 and 5 are joined to their parent; failed trial 4 is not.
+    links = [
+        (tuple(line.get_xdata()), tuple(line.get_ydata()))
+        for line in ax.lines
+        if line.get_label() != "best so far" and line.get_marker() != "x"
+    ]
+    assert sorted(links) == [((2, 3), (-28.0, -25.5)), ((2, 5), (-28.0, -29.0))]
+    (failed,) = [line for line in ax.lines if line.get_marker() == "x"]
+    np.testing.assert_array_equal(failed.get_xdata(), [4])
+    (so_far,) = [line for line in ax.lines if line.get_label() == "best so far"]
+    np.testing.assert_array_equal(
+        so_far.get_ydata(), [-31.0, -31.0, -28.0, -25.5, -25.5, -25.5]
+    )
+    assert_png_has_picture(fig, tmp_path / "search.png")
+
+
+def test_plot_search_results_against_fit_time_and_on_given_axes(tmp_path):
+    fig, ax = plt.subplots()
+    assert plot_search_results(fake_search(), ax=ax, x="fit_time") is fig
+    assert "time" in ax.get_xlabel()
+    assert "best so far" not in legend_labels(ax)
+    assert_png_has_picture(fig, tmp_path / "search_time.png")
+    # The dict alone works too; the default scorer name is unknown there.
+    fig = plot_search_results(fake_search().search_results_)
+    assert fig.axes[0].get_ylabel() == "score\n(higher is better)"
+    with pytest.raises(TypeError, match="search_results_"):
+        plot_search_results(SimpleNamespace())
+    with pytest.raises(ValueError, match="fit_time"):
+        plot_search_results(fake_search(), x="epochs")
+    with pytest.raises(ValueError, match="no trials"):
+        plot_search_results({"trial": [], "score": []})
+
+
 def test_missing_matplotlib_says_which_extra(monkeypatch, rich_plan):
     real_import = builtins.__import__
 
@@ -136,3 +206,5 @@ def test_missing_matplotlib_says_which_extra(monkeypatch, rich_plan):
         plot_architecture(rich_plan)
     with pytest.raises(ImportError, match=r"sklearn-cerebros\[examples\]"):
         plot_history({"loss": [1.0]})
+    with pytest.raises(ImportError, match=r"sklearn-cerebros\[examples\]"):
+        plot_search_results(fake_search())

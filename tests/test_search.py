@@ -219,6 +219,7 @@ def test_refit_trains_on_all_rows_for_the_best_epoch_count(regression_data):
         ({"p_lateral": 1.5}, "p_lateral"),
         ({"affinity_decay": "fast"}, "affinity_decay"),
         ({"n_trials": 0}, "n_trials"),
+        ({"resume": True}, "results_dir"),
     ],
 )
 def test_bad_ranges_fail_before_training(regression_data, params, match):
@@ -273,9 +274,24 @@ def test_search_pickles_into_a_fresh_process(tmp_path, binary_data):
     assert out.returncode == 0, out.stderr[-2000:]
 
 
+class _RecordProcess(keras.callbacks.Callback):
+    """Notes which process trains each trial, in a folder shared with workers."""
+
+    def __init__(self, folder) -> None:
+        super().__init__()
+        self.folder = str(folder)
+
+    def on_train_begin(self, logs=None):
+        import os
+
+        open(os.path.join(self.folder, f"{os.getpid()}.pid"), "a").close()
+
+
 @pytest.mark.slow
-def test_trials_spread_over_a_dask_cluster(regression_data):
+def test_trials_spread_over_a_dask_cluster(tmp_path, regression_data):
     distributed = pytest.importorskip("dask.distributed")
+    import os
+
     import joblib
 
     X, y = regression_data
@@ -288,10 +304,66 @@ def test_trials_spread_over_a_dask_cluster(regression_data):
             host="127.0.0.1",
             dashboard_address=None,
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster) as client,
+        joblib.parallel_backend("dask"),
     ):
-        with joblib.parallel_backend("dask"):
-            remote = CerebrosRegressor(**TINY, n_jobs=2).fit(X, y)
-    np.testing.assert_allclose(
-        local.search_results_["score"], remote.search_results_["score"], rtol=1e-6
+        workers = set(client.run(os.getpid).values())
+        remote = CerebrosRegressor(
+            **TINY, n_jobs=2, callbacks=[_RecordProcess(tmp_path)]
+        ).fit(X, y)
+    ran_in = {int(p.stem) for p in tmp_path.glob("*.pid")}
+    assert ran_in and ran_in <= workers and os.getpid() not in ran_in
+    assert remote.n_trials_ == 3 and set(remote.search_results_["status"]) == {"ok"}
+    # every trial's wiring comes from its own seed, wherever it runs
+    assert remote.search_results_["plan"][:2] == local.search_results_["plan"][:2]
+
+
+def test_verbose_zero_is_silent_and_one_shows_progress(capfd, regression_data):
+    X, y = regression_data
+    CerebrosRegressor(**{**TINY, "n_trials": 1}).fit(X, y)
+    out, err = capfd.readouterr()
+    assert out == "" and "Cerebros trials" not in err
+    CerebrosRegressor(**{**TINY, "n_trials": 1}, verbose=1).fit(X, y)
+    out, err = capfd.readouterr()
+    assert "Cerebros trials" in err and "1/1" in err
+
+
+def test_a_line_cut_short_by_a_kill_loses_no_later_trial(tmp_path, regression_data):
+    X, y = regression_data
+    params = {**TINY, "n_trials": 2, "results_dir": tmp_path}
+    CerebrosRegressor(**{**params, "n_trials": 1}).fit(X, y)
+    trials = tmp_path / "trials.jsonl"
+    first = trials.read_text()
+    trials.write_text(first + first[: len(first) // 2])  # a half-written record
+    (tmp_path / "search.json").write_text(
+        (tmp_path / "search.json").read_text().replace('"n_trials": 1', '"n_trials": 2')
     )
+    CerebrosRegressor(**params, resume=True).fit(X, y)
+    again = CerebrosRegressor(**params, resume=True).fit(X, y)
+    assert again.n_trials_ == 2
+    parsed = []
+    for line in trials.read_text().splitlines():
+        try:
+            parsed.append(json.loads(line)["trial"])
+        except json.JSONDecodeError:
+            pass  # the half-written line, kept apart from the records after it
+    assert sorted(parsed) == [0, 1]
+
+
+def test_trials_keep_the_callers_dtype_policy(regression_data):
+    X, y = regression_data
+    keras.config.set_dtype_policy("float32")
+    before = keras.config.dtype_policy().name
+    keras.config.set_dtype_policy("float64")
+    try:
+        CerebrosRegressor(**{**TINY, "n_trials": 1}).fit(X, y)
+        assert keras.config.dtype_policy().name == "float64"
+    finally:
+        keras.config.set_dtype_policy(before)
+
+
+def test_ranking_uses_held_out_rows_even_without_early_stopping(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**{**TINY, "n_trials": 1}, early_stopping=False)
+    search.fit(X, y)
+    assert "val_loss" in search.history_  # rows were held out and scored

@@ -1,0 +1,392 @@
+"""CerebrosRegressor: Ames quality under a time budget, trial throughput, memory.
+
+Run ``python benchmarks/bench_search.py`` (``--help`` for the options). Three
+parts, each alone with ``--part cv``, ``--part throughput`` or
+``--part memory`` (the default ``--part all`` runs them in that order):
+
+``cv``
+    Ames cross validation (the first ``--folds`` folds of ``KFold(5,
+    shuffle=True, random_state=0)``, as in ``bench_ames.py``) of
+    ``CerebrosRegressor(n_trials=--n-trials, max_time=--max-time,
+    random_state=0)`` on the raw frame, next to
+    ``HistGradientBoostingRegressor(categorical_features="from_dtype")`` (plain
+    and log target) and ``ResidualMLPRegressor(random_state=0)``: RMSE in
+    dollars and fit time per fold, plus the trials each search finished and
+    whether the budget stopped it. ``max_time`` stops *starting* trials, so a
+    fit can overrun it by the trials running at that moment and the final
+    model build. Full profile: 5 folds, 300 s a fold (about 30 minutes on
+    2 cores, all four models).
+``throughput``
+    The same small search (``--throughput-trials`` small networks on a
+    ``--subset-rows`` row sample of Ames, same seed) with ``n_jobs=1`` and
+    ``n_jobs=2``, ``--repeats`` times interleaved: trials per minute of the
+    search loop (``search_time_``), the mean time inside one trial, and the
+    ratio n_jobs=2 / n_jobs=1. The first ``n_jobs=2`` run also starts the
+    joblib worker processes (each imports TensorFlow); later runs reuse them.
+    It also checks that both give the same trial scores.
+``memory``
+    One long search of ``--memory-trials`` small trials (``n_jobs=1``, so
+    every trial runs in this process). A Keras callback reads the resident
+    set size (RSS) when each trial's training ends; the table shows it after
+    trial 1, 10, 25, 50, ... and the last, so one can see whether memory
+    stays flat. Peak RSS comes from a 0.1 s sampler thread (this process and
+    its children, with psutil) and from ``getrusage`` (``ru_maxrss``, the
+    peak over the whole process life, imports included). Run it alone for
+    clean numbers: an earlier part's worker processes and caches would count.
+
+Timings move with the load of the machine; the load average is printed with
+each part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_ames beside us
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+from bench_ames import (  # noqa: E402
+    MODELS,
+    ames_folds,
+    cross_validate,
+    environment_lines,
+    load_average,
+    markdown_table,
+    write_csv,
+)
+
+from sklearn_cerebros import CerebrosRegressor  # noqa: E402
+from sklearn_cerebros.datasets import load_ames  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def small_search(args: argparse.Namespace, **params: Any) -> CerebrosRegressor:
+    """Small, quick trials: 1-2 levels of 1-2 units of 8-32 neurons."""
+    return CerebrosRegressor(
+        levels=(1, 2),
+        units_per_level=(1, 2),
+        neurons_per_unit=(8, 32),
+        epochs=args.small_epochs,
+        n_iter_no_change=5,
+        random_state=0,
+        **params,
+    )
+
+
+def subset(X, y, n_rows: int):
+    rows = np.random.default_rng(0).choice(
+        len(X), size=min(n_rows, len(X)), replace=False
+    )
+    return X.iloc[rows], y.iloc[rows]
+
+
+def part_header(title: str) -> float:
+    print(f"\n## {title}\n")
+    print(f"Load average (1, 5, 15 min) at start: {load_average()}  ")
+    return time.perf_counter()
+
+
+def part_footer(start: float) -> None:
+    print(
+        f"\nLoad average at end: {load_average()}; "
+        f"part wall time {(time.perf_counter() - start) / 60:.1f} min"
+    )
+
+
+# -- (a) cross validation ------------------------------------------------------------
+def search_info(est: CerebrosRegressor) -> dict[str, Any]:
+    return {
+        "n_trials_done": est.n_trials_,
+        "budget_exhausted": est.time_budget_exhausted_,
+        "search_time": est.search_time_,
+        "best_val_rmse": -est.best_score_,
+    }
+
+
+def part_cv(args: argparse.Namespace, X, y) -> None:
+    start = part_header(
+        f"Ames CV: CerebrosRegressor with max_time={args.max_time:g} s per fold"
+    )
+    folds = ames_folds(X, 5, args.folds)
+    cerebros_label = (
+        f"`CerebrosRegressor(n_trials={args.n_trials}, "
+        f"max_time={args.max_time:g}, n_jobs={args.n_jobs})`"
+    )
+
+    def cerebros():
+        return CerebrosRegressor(
+            n_trials=args.n_trials,
+            n_generations=args.n_generations,
+            max_time=args.max_time,
+            n_jobs=args.n_jobs,
+            random_state=0,
+        )
+
+    results = {
+        "cerebros": cross_validate("cerebros", cerebros, X, y, folds, search_info)
+    }
+    for name in ("hgb", "hgb_log", "residual_mlp"):
+        results[name] = cross_validate(name, MODELS[name][1], X, y, folds)
+    labels = {name: MODELS[name][0] for name in MODELS}
+    labels["cerebros"] = cerebros_label
+
+    def trials(rows):
+        if "n_trials_done" not in rows[0]:
+            return ""
+        return ", ".join(
+            f"{r['n_trials_done']}{' (budget)' if r['budget_exhausted'] else ''}"
+            for r in rows
+        )
+
+    def over_budget(rows):
+        if "search_time" not in rows[0]:
+            return ""
+        return f"{max(r['fit_time'] for r in rows):.0f} s"
+
+    print(
+        f"Ames, {len(X):,} rows; first {len(folds)} of 5 folds of "
+        f"KFold(5, shuffle=True, random_state=0); n_generations="
+        f"{args.n_generations}; RMSE in dollars\n"
+    )
+    print(
+        markdown_table(
+            results,
+            labels,
+            "hgb",
+            {"trials done per fold": trials, "longest fit": over_budget},
+        )
+    )
+    if args.out:
+        write_csv(args.out, [row for rows in results.values() for row in rows])
+        print(f"\nPer-fold rows written to {args.out}")
+    part_footer(start)
+
+
+# -- (b) throughput ------------------------------------------------------------------
+def part_throughput(args: argparse.Namespace, X, y) -> None:
+    start = part_header("Trials per minute: n_jobs=1 against n_jobs=2")
+    Xs, ys = subset(X, y, args.subset_rows)
+    runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    for rep in range(args.repeats):  # interleaved so drift hits both alike
+        for n_jobs in (1, 2):
+            keras.backend.clear_session()
+            est = small_search(args, n_trials=args.throughput_trials, n_jobs=n_jobs)
+            t0 = time.perf_counter()
+            est.fit(Xs, ys)
+            wall = time.perf_counter() - t0
+            res = est.search_results_
+            run = {
+                "wall": wall,
+                "search": est.search_time_,
+                "trials": est.n_trials_,
+                "per_min": 60 * est.n_trials_ / est.search_time_,
+                "in_trial": statistics.fmean(res["fit_time"]),
+                "scores": np.asarray(res["score"], dtype=float),
+            }
+            runs[n_jobs].append(run)
+            print(
+                f"  run {rep + 1}, n_jobs={n_jobs}: {run['trials']} trials in "
+                f"{run['search']:.1f} s ({run['per_min']:.1f}/min)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    print(
+        f"Search: {args.throughput_trials} trials (2 generations) of 1-2 levels x "
+        f"1-2 units x 8-32 neurons, at most {args.small_epochs} epochs "
+        f"(patience 5), on {len(Xs):,} Ames rows, random_state=0; "
+        f"{args.repeats} runs each, interleaved\n"
+    )
+    print(
+        "| n_jobs | trials/min (median) | per run | search s (median) "
+        "| fit s incl. preprocessing (median) | mean s inside one trial |"
+    )
+    print("|---|---|---|---|---|---|")
+    medians = {}
+    for n_jobs, rs in runs.items():
+        medians[n_jobs] = statistics.median(r["per_min"] for r in rs)
+        print(
+            f"| {n_jobs} | {medians[n_jobs]:.1f} | "
+            f"{', '.join(format(r['per_min'], '.1f') for r in rs)} | "
+            f"{statistics.median(r['search'] for r in rs):.1f} | "
+            f"{statistics.median(r['wall'] for r in rs):.1f} | "
+            f"{statistics.median(r['in_trial'] for r in rs):.2f} |"
+        )
+    warm = [r["per_min"] for r in runs[2][1:]]
+    ratio = medians[2] / medians[1]
+    print(f"\nRatio n_jobs=2 / n_jobs=1 (median trials/min): {ratio:.2f}x")
+    if warm:
+        print(
+            f"Without the first n_jobs=2 run (worker start-up): "
+            f"{statistics.median(warm) / medians[1]:.2f}x"
+        )
+    reference = runs[1][0]["scores"]
+    diff = max(
+        float(np.nanmax(np.abs(r["scores"] - reference)))
+        for rs in runs.values()
+        for r in rs
+    )
+    print(
+        "Same trial scores in every run and for both n_jobs: "
+        + ("yes" if diff == 0 else f"no (largest difference {diff:.4g})")
+    )
+    part_footer(start)
+
+
+# -- (c) memory ----------------------------------------------------------------------
+def rss_bytes(proc: psutil.Process) -> tuple[int, int]:
+    """RSS of ``proc`` and the sum over its live descendants."""
+    own = proc.memory_info().rss
+    children = 0
+    for child in proc.children(recursive=True):
+        try:
+            children += child.memory_info().rss
+        except psutil.Error:
+            pass
+    return own, children
+
+
+class RSSPerTrial(keras.callbacks.Callback):
+    """Reads the RSS when each trial's training ends (n_jobs=1 only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proc = psutil.Process()
+        self.readings: list[tuple[int, int, float]] = []
+        self.start = time.perf_counter()
+
+    def on_train_end(self, logs=None) -> None:
+        own, children = rss_bytes(self.proc)
+        self.readings.append((own, children, time.perf_counter() - self.start))
+        self._model = None  # do not keep the trial's model alive
+
+
+class PeakSampler(threading.Thread):
+    """Polls the RSS of this process and its children; keeps the peak."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.proc, self.interval = psutil.Process(), interval
+        self.peak_total = self.peak_own = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            own, children = rss_bytes(self.proc)
+            self.peak_own = max(self.peak_own, own)
+            self.peak_total = max(self.peak_total, own + children)
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def checkpoints(n: int) -> list[int]:
+    marks = [1, 10, 25, 50, 100, 200, 500]
+    return sorted({m for m in marks if m <= n} | {n})
+
+
+def part_memory(args: argparse.Namespace, X, y) -> None:
+    start = part_header(f"Memory over a search of {args.memory_trials} small trials")
+    Xs, ys = subset(X, y, args.subset_rows)
+    proc = psutil.Process()
+    before_own, before_children = rss_bytes(proc)
+    callback = RSSPerTrial()
+    est = small_search(
+        args, n_trials=args.memory_trials, n_jobs=1, callbacks=[callback]
+    )
+    sampler = PeakSampler()
+    sampler.start()
+    est.fit(Xs, ys)
+    sampler.stop()
+    after_own, after_children = rss_bytes(proc)
+    readings = callback.readings
+
+    print(
+        f"Search: {args.memory_trials} trials (2 generations) of 1-2 levels x "
+        f"1-2 units x 8-32 neurons, at most {args.small_epochs} epochs, on "
+        f"{len(Xs):,} Ames rows, n_jobs=1; {est.n_trials_} trials in "
+        f"{est.search_time_:.0f} s\n"
+    )
+    print("| after trial | RSS MB | change since trial 1 MB | children RSS MB | s |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| (before the search) | {before_own / MB:.0f} | | "
+        f"{before_children / MB:.0f} | |"
+    )
+    first = readings[0][0]
+    for k in checkpoints(len(readings)):
+        own, children, at = readings[k - 1]
+        print(
+            f"| {k} | {own / MB:.0f} | {(own - first) / MB:+.0f} | "
+            f"{children / MB:.0f} | {at:.0f} |"
+        )
+    print(
+        f"| (after fit returned) | {after_own / MB:.0f} | "
+        f"{(after_own - first) / MB:+.0f} | {after_children / MB:.0f} | |"
+    )
+
+    n = len(readings)
+    if n >= 20:
+        lo = 10
+        slope = (readings[-1][0] - readings[lo - 1][0]) / (n - lo) / MB
+        print(f"\nRSS growth from trial {lo} to trial {n}: {slope:+.2f} MB per trial")
+    usage_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    usage_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(
+        f"Peak RSS during the search (0.1 s sampler): {sampler.peak_own / MB:.0f} MB "
+        f"this process, {sampler.peak_total / MB:.0f} MB with its children  \n"
+        f"getrusage ru_maxrss (whole process life): {usage_self / MB:.0f} MB self, "
+        f"{usage_children / MB:.0f} MB largest reaped child"
+    )
+    part_footer(start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--part", choices=["all", "cv", "throughput", "memory"], default="all"
+    )
+    cv = parser.add_argument_group("cv")
+    cv.add_argument("--folds", type=int, default=5, help="first FOLDS of 5 folds")
+    cv.add_argument(
+        "--max-time", type=float, default=300.0, help="search budget per fold, s"
+    )
+    cv.add_argument("--n-trials", type=int, default=30)
+    cv.add_argument("--n-generations", type=int, default=2)
+    cv.add_argument("--n-jobs", type=int, default=1, help="n_jobs of the search")
+    cv.add_argument("--out", help="write the per-fold CV rows to this CSV")
+    small = parser.add_argument_group("throughput and memory")
+    small.add_argument("--subset-rows", type=int, default=1000)
+    small.add_argument("--small-epochs", type=int, default=20)
+    small.add_argument("--throughput-trials", type=int, default=8)
+    small.add_argument("--repeats", type=int, default=3)
+    small.add_argument("--memory-trials", type=int, default=50)
+    args = parser.parse_args()
+
+    X, y = load_ames(return_X_y=True)
+    for line in environment_lines():
+        print(line + "  ")
+    if args.part in ("all", "cv"):
+        part_cv(args, X, y)
+    if args.part in ("all", "throughput"):
+        part_throughput(args, X, y)
+    if args.part in ("all", "memory"):
+        part_memory(args, X, y)
+
+
+if __name__ == "__main__":
+    main()
