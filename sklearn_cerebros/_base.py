@@ -36,9 +36,21 @@ from ._keras import TrainSettings, build_model, predict_array, seeded, train
 from ._targets import ClassificationTarget, RegressionTarget
 from .architecture import Plan
 
-__all__ = ["BaseNetwork", "NetworkClassifier", "NetworkRegressor"]
+__all__ = ["BaseNetwork", "NetworkClassifier", "NetworkRegressor", "store_params"]
 
 _MAX_SEED = 2**31 - 1
+
+
+def store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
+    """Keep a constructor's arguments as attributes, unchanged.
+
+    scikit-learn needs every parameter spelled out in each concrete
+    ``__init__`` signature (``get_params`` reads it); the bodies need not
+    repeat the assignments, so each one calls this with ``locals()``.
+    """
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 @dataclass(frozen=True)
@@ -70,34 +82,6 @@ class BaseNetwork(BaseEstimator, ABC):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
-
-    @abstractmethod
-    def __init__(
-        self,
-        *,
-        epochs: int,
-        batch_size: int,
-        learning_rate: float,
-        early_stopping: bool,
-        validation_fraction: float,
-        n_iter_no_change: int,
-        tol: float,
-        preprocessing: str | None,
-        callbacks: list | None,
-        random_state: Any,
-        verbose: int,
-    ) -> None:
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.preprocessing = preprocessing
-        self.callbacks = callbacks
-        self.random_state = random_state
-        self.verbose = verbose
 
     # -- what subclasses provide -------------------------------------------
     def _make_plan(self) -> Plan:

@@ -9,7 +9,7 @@ from typing import Any
 import keras
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._base import BaseNetwork, NetworkClassifier, NetworkRegressor
+from ._base import NetworkClassifier, NetworkRegressor, store_params
 from .architecture import ACTIVATIONS, Plan, residual_plan
 
 __all__ = ["ResidualMLPClassifier", "ResidualMLPRegressor"]
@@ -209,32 +209,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
-        BaseNetwork.__init__(
-            self,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            preprocessing=preprocessing,
-            callbacks=callbacks,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.n_blocks = n_blocks
-        self.layers_per_block = layers_per_block
-        self.units = units
-        self.taper = taper
-        self.activation = activation
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.head_layers = head_layers
-        self.base_model = base_model
-        self.base_trainable_layers = base_trainable_layers
-        self.warm_start = warm_start
-        self.loss = loss
+        store_params(self, locals())
 
 
 class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
@@ -305,29 +280,4 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
-        BaseNetwork.__init__(
-            self,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            preprocessing=preprocessing,
-            callbacks=callbacks,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.n_blocks = n_blocks
-        self.layers_per_block = layers_per_block
-        self.units = units
-        self.taper = taper
-        self.activation = activation
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.head_layers = head_layers
-        self.base_model = base_model
-        self.base_trainable_layers = base_trainable_layers
-        self.warm_start = warm_start
-        self.class_weight = class_weight
+        store_params(self, locals())

@@ -20,7 +20,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import FitData, NetworkClassifier, NetworkRegressor
+from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from ._compat import _fit_context
 from ._keras import build_model, seeded, train
 from ._trials import ResultsStore, TrialData, TrialResult, TrialSpec, run_trial
@@ -562,13 +562,6 @@ _SEARCH_ATTRIBUTES = """
         Column names seen during fit, when ``X`` is a DataFrame."""
 
 
-def _search_init(self: Any, params: dict[str, Any]) -> None:
-    """Store the constructor's arguments, as scikit-learn requires."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(self, name, value)
-
-
 class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
     __doc__ = (
         """Cerebros neural architecture search for regression.
@@ -650,7 +643,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
-        _search_init(self, locals())
+        store_params(self, locals())
 
 
 class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
@@ -738,4 +731,4 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
-        _search_init(self, locals())
+        store_params(self, locals())
