@@ -14,8 +14,9 @@ parts, each alone with ``--part cv``, ``--part throughput`` or
     dollars and fit time per fold, plus the trials each search finished and
     whether the budget stopped it. ``max_time`` stops *starting* trials, so a
     fit can overrun it by the trials running at that moment and the final
-    model build. Full profile: 5 folds, 300 s a fold (about 30 minutes on
-    2 cores, all four models).
+    model build. The full profile (5 folds, 300 s a fold, 30 trials) needs
+    roughly half an hour on 2 cores; ``--folds 2 --max-time 120 --n-trials 8``
+    is a reduced one of under 5 minutes.
 ``throughput``
     The same small search (``--throughput-trials`` small networks on a
     ``--subset-rows`` row sample of Ames, same seed) with ``n_jobs=1`` and
@@ -33,6 +34,12 @@ parts, each alone with ``--part cv``, ``--part throughput`` or
     its children, with psutil) and from ``getrusage`` (``ru_maxrss``, the
     peak over the whole process life, imports included). Run it alone for
     clean numbers: an earlier part's worker processes and caches would count.
+    (``getrusage`` for children only sees exited ones: importing TensorFlow
+    already forks a short-lived helper that reports about 470 MB.)
+
+TensorFlow's own thread pools are set by the environment variables
+``TF_NUM_INTRAOP_THREADS`` and ``TF_NUM_INTEROP_THREADS``, which joblib's
+worker processes inherit; the README shows what they do to the throughput.
 
 Timings move with the load of the machine; the load average is printed with
 each part.
@@ -350,7 +357,7 @@ def part_memory(args: argparse.Namespace, X, y) -> None:
         f"Peak RSS during the search (0.1 s sampler): {sampler.peak_own / MB:.0f} MB "
         f"this process, {sampler.peak_total / MB:.0f} MB with its children  \n"
         f"getrusage ru_maxrss (whole process life): {usage_self / MB:.0f} MB self, "
-        f"{usage_children / MB:.0f} MB largest reaped child"
+        f"{usage_children / MB:.0f} MB largest exited child process"
     )
     part_footer(start)
 

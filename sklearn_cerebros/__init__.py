@@ -4,6 +4,8 @@ Public estimators and helpers:
 
 * :class:`CerebrosRegressor`, :class:`CerebrosClassifier`: architecture search.
 * :class:`ResidualMLPRegressor`, :class:`ResidualMLPClassifier`: residual MLPs.
+* ``GradientHealthWarning``: raised once when training stalls (vanishing
+  gradients).
 * :func:`make_tabular_preprocessor`: the preprocessing behind
   ``preprocessing="auto"``.
 * :func:`load_ames`: the Ames housing table.
@@ -11,6 +13,7 @@ Public estimators and helpers:
 * :mod:`sklearn_cerebros.plotting`: pictures of plans, histories and searches.
 """
 
+from ._keras import GradientHealthWarning
 from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor
 from ._search import CerebrosClassifier, CerebrosRegressor
 from .architecture import Plan, PlanError
@@ -22,6 +25,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CerebrosClassifier",
     "CerebrosRegressor",
+    "GradientHealthWarning",
     "Plan",
     "PlanError",
     "ResidualMLPClassifier",

@@ -10,6 +10,7 @@ plan to build (:meth:`_make_plan`), how the target is encoded
 from __future__ import annotations
 
 import math
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -32,7 +33,14 @@ from sklearn.utils.validation import (
 )
 
 from ._compat import _check_sample_weight, _fit_context, validate_data
-from ._keras import TrainSettings, build_model, predict_array, seeded, train
+from ._keras import (
+    LR_SCHEDULES,
+    TrainSettings,
+    build_model,
+    predict_array,
+    seeded,
+    train,
+)
 from ._targets import ClassificationTarget, RegressionTarget
 from .architecture import Plan
 
@@ -77,6 +85,12 @@ class BaseNetwork(BaseEstimator, ABC):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "eta_min": [Interval(Real, 0, 1, closed="both")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "checkpoint_path": [str, os.PathLike, None],
+        "tensorboard_dir": [str, os.PathLike, None],
         "preprocessing": [StrOptions({"auto", "standard"}), None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
@@ -185,6 +199,13 @@ class BaseNetwork(BaseEstimator, ABC):
             tol=self.tol,
             callbacks=tuple(self.callbacks or ()),
             verbose=int(self.verbose),
+            lr_schedule=self.lr_schedule,
+            warmup_epochs=self.warmup_epochs,
+            eta_min=self.eta_min,
+            weight_decay=self.weight_decay,
+            label_smoothing=getattr(self, "label_smoothing", 0.0),
+            checkpoint_path=self.checkpoint_path,
+            tensorboard_dir=self.tensorboard_dir,
         )
 
     def _split(
@@ -355,6 +376,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def _make_target(self) -> ClassificationTarget:

@@ -80,6 +80,24 @@ _PARAMS_DOC = """
         Patience of early stopping, in epochs.
     tol : float, default=0.0
         Smallest decrease of the monitored loss that counts as improvement.
+    lr_schedule : {"constant", "warmup_cosine", "plateau"}, default="constant"
+        How the learning rate moves during training. ``"constant"`` keeps
+        ``learning_rate``. ``"warmup_cosine"`` is updated every optimiser
+        step: a linear rise from 0 over the first ``warmup_epochs`` epochs to
+        ``learning_rate``, then a cosine down to ``eta_min * learning_rate``
+        at the last step of ``epochs`` (early stopping just cuts the curve
+        short). ``"plateau"`` halves the rate at the end of an epoch once the
+        monitored loss (as for early stopping) has not improved by more than
+        ``tol`` for ``max(2, n_iter_no_change // 2)`` epochs, down to
+        ``eta_min * learning_rate``.
+    warmup_epochs : int, default=5
+        Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
+    eta_min : float, default=0.01
+        Floor of the scheduled learning rate, as a fraction of
+        ``learning_rate``.
+    weight_decay : float, default=0.0
+        Decoupled weight decay: above 0 the optimiser is AdamW with this
+        decay (applied to every trainable weight), at 0 plain Adam.
     preprocessing : {"auto", "standard"} or None, default="auto"
         How ``X`` is prepared. ``"auto"``: :func:`make_tabular_preprocessor`
         is fitted on ``X``, so a DataFrame may hold categorical, string and
@@ -89,6 +107,13 @@ _PARAMS_DOC = """
         Ignored in tandem mode except that ``"standard"`` is refused there.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks run during training.
+    checkpoint_path : str or path-like, default=None
+        File ending in ``.keras`` where the model is saved whenever the
+        monitored loss improves (Keras's ``ModelCheckpoint`` with
+        ``save_best_only=True``); load it with ``keras.models.load_model``.
+    tensorboard_dir : str or path-like, default=None
+        Directory for TensorBoard logs of the per-epoch losses (needs the
+        ``tensorboard`` package); ``tensorboard --logdir`` opens them.
     warm_start : bool, default=False
         Continue training the fitted network on the next call to ``fit``
         instead of starting afresh.
@@ -106,7 +131,11 @@ _ATTRIBUTES_DOC = """
     model_ : keras.Model
         The trained Keras model.
     history_ : dict of str to list of float
-        Per-epoch ``loss`` and ``val_loss`` (in the network's encoded units).
+        Per-epoch ``loss`` and ``val_loss`` (in the network's encoded units),
+        and ``max_weight_update``: the smallest over the trainable Dense
+        layers of the largest absolute change of a kernel entry during the
+        epoch. When it collapses while the loss stays flat, fit raises a
+        ``sklearn_cerebros.GradientHealthWarning`` (see the user guide).
     n_iter_ : int
         Epochs run.
     preprocessor_ : transformer
@@ -203,8 +232,14 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 0.0,
+        lr_schedule: str = "constant",
+        warmup_epochs: int = 5,
+        eta_min: float = 0.01,
+        weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,
+        checkpoint_path: Any = None,
+        tensorboard_dir: Any = None,
         warm_start: bool = False,
         random_state: Any = None,
         verbose: int = 0,
@@ -227,6 +262,11 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``; ``"balanced"``
         weighs classes inversely to their frequency.
+    label_smoothing : float, default=0.0
+        Label smoothing of the cross-entropy, in ``[0, 1)``: targets move
+        from 0/1 towards ``label_smoothing / 2`` (sigmoid outputs) or
+        ``label_smoothing / n_classes`` (softmax). The training and
+        validation losses include it.
 """
         + _ATTRIBUTES_DOC
         + """
@@ -267,6 +307,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         base_model: Any = None,
         base_trainable_layers: int | str = 0,
         class_weight: dict | str | None = None,
+        label_smoothing: float = 0.0,
         epochs: int = 200,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
@@ -274,8 +315,14 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 0.0,
+        lr_schedule: str = "constant",
+        warmup_epochs: int = 5,
+        eta_min: float = 0.01,
+        weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,
+        checkpoint_path: Any = None,
+        tensorboard_dir: Any = None,
         warm_start: bool = False,
         random_state: Any = None,
         verbose: int = 0,

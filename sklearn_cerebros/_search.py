@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import time
 from numbers import Integral, Real
 from typing import Any
@@ -44,6 +45,8 @@ _NOT_IN_FINGERPRINT = {
     "resume",
     "max_time",
     "callbacks",
+    "checkpoint_path",
+    "tensorboard_dir",
 }
 
 _SEARCH_CONSTRAINTS: dict = {
@@ -199,8 +202,10 @@ class _CerebrosSearch:
             data.n_features,
         )
         head = self.target_.head
+        # Trials save no checkpoint (the fitted network is saved after the
+        # search) and log to tensorboard_dir/trial_NNN (see run_trial).
         settings = dataclasses.replace(
-            self._settings(), verbose=max(0, self.verbose - 1)
+            self._settings(), verbose=max(0, self.verbose - 1), checkpoint_path=None
         )
         run = dict(
             space=space,
@@ -240,6 +245,8 @@ class _CerebrosSearch:
                 break
         progress.close()
         self._finish(records, best, data, time.perf_counter() - start, out_of_time)
+        if self.checkpoint_path is not None:
+            self.model_.save(os.fspath(self.checkpoint_path))
         return self
 
     def _holds_out(self) -> bool:
@@ -331,6 +338,10 @@ class _CerebrosSearch:
             epochs=int(record["best_epoch"]),
             early_stopping=False,
             verbose=max(0, self.verbose - 1),
+            checkpoint_path=None,
+            tensorboard_dir=None
+            if self.tensorboard_dir is None
+            else os.path.join(self.tensorboard_dir, "refit"),
         )
         with seeded(record["seed"]):
             self.model_ = build_model(self.best_plan_, data.n_features)
@@ -519,11 +530,28 @@ _SEARCH_DOC = """
         Patience of early stopping, in epochs.
     tol : float, default=0.0
         Smallest improvement that counts.
+    lr_schedule : {"constant", "warmup_cosine", "plateau"}, default="constant"
+        Learning-rate schedule of every trial, as for
+        :class:`~sklearn_cerebros.ResidualMLPRegressor`.
+    warmup_epochs : int, default=5
+        Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
+    eta_min : float, default=0.01
+        Floor of the scheduled learning rate, as a fraction of
+        ``learning_rate``.
+    weight_decay : float, default=0.0
+        Above 0, every trial trains with AdamW and this decoupled decay.
     preprocessing : {"auto", "standard"} or None, default="auto"
         How ``X`` is prepared, as for
         :class:`~sklearn_cerebros.ResidualMLPRegressor`.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks, run in every trial.
+    checkpoint_path : str or path-like, default=None
+        File ending in ``.keras`` where the fitted network (the best trial's,
+        or the refitted one) is saved at the end of ``fit``.
+    tensorboard_dir : str or path-like, default=None
+        Directory for TensorBoard logs: one subdirectory per trial
+        (``trial_000``, ...) and ``refit`` (needs the ``tensorboard``
+        package).
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the structures and each trial.
     verbose : int, default=0
@@ -638,8 +666,14 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         validation_fraction: float = 0.2,
         n_iter_no_change: int = 10,
         tol: float = 0.0,
+        lr_schedule: str = "constant",
+        warmup_epochs: int = 5,
+        eta_min: float = 0.01,
+        weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,
+        checkpoint_path: Any = None,
+        tensorboard_dir: Any = None,
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
@@ -661,6 +695,9 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         + """
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
+    label_smoothing : float, default=0.0
+        Label smoothing of the cross-entropy in every trial, in ``[0, 1)``,
+        as for :class:`~sklearn_cerebros.ResidualMLPClassifier`.
 """
         + _SEARCH_ATTRIBUTES
         + """
@@ -719,6 +756,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         results_dir: Any = None,
         resume: bool = False,
         class_weight: dict | str | None = None,
+        label_smoothing: float = 0.0,
         epochs: int = 200,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
@@ -726,8 +764,14 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         validation_fraction: float = 0.2,
         n_iter_no_change: int = 10,
         tol: float = 0.0,
+        lr_schedule: str = "constant",
+        warmup_epochs: int = 5,
+        eta_min: float = 0.01,
+        weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,
+        checkpoint_path: Any = None,
+        tensorboard_dir: Any = None,
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:

@@ -9,6 +9,7 @@ succeeded, the trained weights.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -132,6 +133,13 @@ def run_trial(
         plan = wire(space, spec.structure, rng, name=f"cerebros_trial{spec.index}")
         plan = plan.with_head(*head)
         record.update(plan=plan.to_dict(), **_summary_counts(plan, data.n_features))
+        if settings.tensorboard_dir is not None:
+            settings = dataclasses.replace(
+                settings,
+                tensorboard_dir=os.path.join(
+                    settings.tensorboard_dir, f"trial_{spec.index:03d}"
+                ),
+            )
         with seeded(spec.seed):
             model = build_model(plan, data.n_features)
             history = train(

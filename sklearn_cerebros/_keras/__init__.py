@@ -1,15 +1,19 @@
 """The only package that imports Keras: build plans into models and train them."""
 
 from ._builder import build_model, predict_array
+from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
 from ._layers import LateralGate
-from ._training import LOSSES, TrainSettings, seeded, train
+from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
 
 __all__ = [
     "LOSSES",
+    "LR_SCHEDULES",
+    "GradientHealthWarning",
     "LateralGate",
     "TrainSettings",
     "build_model",
     "predict_array",
     "seeded",
     "train",
+    "WeightUpdateMonitor",
 ]
