@@ -24,7 +24,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from ._compat import _fit_context
 from ._keras import build_model, seeded, train
-from ._trials import ResultsStore, TrialData, TrialResult, TrialSpec, run_trial
+from ._trials import (
+    ResultsStore,
+    TrialData,
+    TrialResult,
+    TrialSpec,
+    run_trial,
+    worker_threads,
+)
 from .architecture import (
     CerebrosSpace,
     Plan,
@@ -221,28 +228,33 @@ class _CerebrosSearch:
         start = time.perf_counter()
         master = np.random.default_rng(seed)
         index, out_of_time = 0, False
-        for generation in range(self.n_generations):
-            specs = self._generation_specs(generation, index, records, space, master)
-            if not specs:
-                break
-            index = specs[-1].index + 1
-            todo = [s for s in specs if s.index not in records]
-            step = effective_n_jobs(self.n_jobs) if self.max_time else len(todo) or 1
-            for lo in range(0, len(todo), step):
-                if self.max_time and time.perf_counter() - start > self.max_time:
-                    out_of_time = True
-                    break
-                results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                    delayed(run_trial)(spec, **run) for spec in todo[lo : lo + step]
+        with worker_threads(self.n_jobs):
+            for generation in range(self.n_generations):
+                specs = self._generation_specs(
+                    generation, index, records, space, master
                 )
-                for result in results:
-                    records[result.record["trial"]] = result.record
-                    best = self._keep_if_best(result, best, store, data.n_features)
-                    if store is not None:
-                        store.append(result.record)
-                    progress.update(1)
-            if out_of_time:
-                break
+                if not specs:
+                    break
+                index = specs[-1].index + 1
+                todo = [s for s in specs if s.index not in records]
+                step = (
+                    effective_n_jobs(self.n_jobs) if self.max_time else len(todo) or 1
+                )
+                for lo in range(0, len(todo), step):
+                    if self.max_time and time.perf_counter() - start > self.max_time:
+                        out_of_time = True
+                        break
+                    results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                        delayed(run_trial)(spec, **run) for spec in todo[lo : lo + step]
+                    )
+                    for result in results:
+                        records[result.record["trial"]] = result.record
+                        best = self._keep_if_best(result, best, store, data.n_features)
+                        if store is not None:
+                            store.append(result.record)
+                        progress.update(1)
+                if out_of_time:
+                    break
         progress.close()
         self._finish(records, best, data, time.perf_counter() - start, out_of_time)
         if self.checkpoint_path is not None:

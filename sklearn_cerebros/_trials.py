@@ -9,24 +9,27 @@ succeeded, the trained weights.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.utils import Tags
 from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from ._keras import TrainSettings, build_model, predict_array, seeded, train
 from .architecture import CerebrosSpace, Plan, Structure, wire
 
-__all__ = ["ResultsStore", "TrialResult", "TrialSpec", "run_trial"]
+__all__ = ["ResultsStore", "TrialResult", "TrialSpec", "run_trial", "worker_threads"]
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,39 @@ def run_trial(
         weights = None
     record["fit_time"] = time.perf_counter() - start
     return TrialResult(record, weights)
+
+
+@contextlib.contextmanager
+def worker_threads(n_jobs: int | None) -> Iterator[None]:
+    """Share the cores among trial worker processes started in this block.
+
+    Each TensorFlow process otherwise sizes its thread pools to every core, so
+    two workers on two cores fight over them: measured, ``n_jobs=2`` then ran
+    0.73x as many trials a minute as ``n_jobs=1``, and 1.5x to 2.25x with one
+    thread each. New worker processes inherit the environment, so the block
+    sets TensorFlow's thread counts there (unless the user already has). It
+    changes nothing in this process, whose TensorFlow has already started, nor
+    on Dask workers, which were started elsewhere.
+    """
+    workers = effective_n_jobs(n_jobs)
+    if workers <= 1:
+        yield
+        return
+    wanted = {
+        "TF_NUM_INTRAOP_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
+        "TF_NUM_INTEROP_THREADS": "1",
+    }
+    before = {name: os.environ.get(name) for name in wanted}
+    for name, value in wanted.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class ResultsStore:

@@ -119,6 +119,32 @@ def test_same_seed_same_search(regression_data):
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
+class _RecordThreads(keras.callbacks.Callback):
+    """Notes the TensorFlow thread setting each trial's process started with."""
+
+    def __init__(self, folder) -> None:
+        super().__init__()
+        self.folder = str(folder)
+
+    def on_train_begin(self, logs=None):
+        import os
+
+        value = os.environ.get("TF_NUM_INTRAOP_THREADS", "unset")
+        open(os.path.join(self.folder, f"{os.getpid()}-{value}.txt"), "a").close()
+
+
+@pytest.mark.slow
+def test_parallel_workers_share_the_cores(tmp_path, monkeypatch, regression_data):
+    import os
+
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
+    X, y = regression_data
+    CerebrosRegressor(**TINY, n_jobs=2, callbacks=[_RecordThreads(tmp_path)]).fit(X, y)
+    seen = {p.stem.split("-")[1] for p in tmp_path.glob("*.txt")}
+    assert seen == {str(max(1, os.cpu_count() // 2))}
+    assert "TF_NUM_INTRAOP_THREADS" not in os.environ  # this process left as it was
+
+
 @pytest.mark.slow
 def test_n_jobs_does_not_change_the_results(regression_data):
     X, y = regression_data
