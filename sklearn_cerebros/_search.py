@@ -518,7 +518,10 @@ _SEARCH_DOC = """
     refit : bool, default=False
         Retrain the best plan on all rows after the search (see above).
     n_jobs : int, default=None
-        Trials trained at once (joblib).
+        Trials trained at once (joblib). Worker processes started by the
+        search get their share of the cores for TensorFlow
+        (``TF_NUM_INTRAOP_THREADS``, unless you set it), so that two workers
+        on two cores do not fight over them.
     results_dir : str or path-like, default=None
         Where to write every finished trial as it finishes
         (``trials.jsonl``), the search's settings and seed (``search.json``)
