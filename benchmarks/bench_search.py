@@ -26,16 +26,16 @@ parts, each alone with ``--part cv``, ``--part throughput`` or
     joblib worker processes (each imports TensorFlow); later runs reuse them.
     It also checks that both give the same trial scores.
 ``memory``
-    One long search of ``--memory-trials`` small trials (``n_jobs=1``, so
-    every trial runs in this process). A Keras callback reads the resident
-    set size (RSS) when each trial's training ends; the table shows it after
-    trial 1, 10, 25, 50, ... and the last, so one can see whether memory
-    stays flat. Peak RSS comes from a 0.1 s sampler thread (this process and
-    its children, with psutil) and from ``getrusage`` (``ru_maxrss``, the
-    peak over the whole process life, imports included). Run it alone for
-    clean numbers: an earlier part's worker processes and caches would count.
-    (``getrusage`` for children only sees exited ones: importing TensorFlow
-    already forks a short-lived helper that reports about 470 MB.)
+    One long search of ``--memory-trials`` small trials, run three ways, each
+    in a fresh process (``--memory-where``): every trial in the calling
+    process (``in-process``, what the search did before it ran long searches
+    in a worker), ``n_jobs=1`` as it is now (``worker``: a search of more than
+    20 trials trains them in one loky worker process) and ``n_jobs=2``. A
+    0.1 s sampler thread reads the resident set size (RSS) of the process and
+    of its worker processes, and the number of finished trials from the
+    search's ``trials.jsonl``; the table shows both after trial 1, 10, 20, ...
+    and the last, so one can see whether memory stays flat, plus the growth
+    per trial from trial 10 on and the peaks.
 
 TensorFlow's own thread pools are set by the environment variables
 ``TF_NUM_INTRAOP_THREADS`` and ``TF_NUM_INTEROP_THREADS``, which joblib's
@@ -49,8 +49,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -265,107 +265,143 @@ def rss_bytes(proc: psutil.Process) -> tuple[int, int]:
     return own, children
 
 
-class RSSPerTrial(keras.callbacks.Callback):
-    """Reads the RSS when each trial's training ends (n_jobs=1 only)."""
+class TreeSampler(threading.Thread):
+    """Polls the RSS of this process and its children, and finished trials.
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.proc = psutil.Process()
-        self.readings: list[tuple[int, int, float]] = []
-        self.start = time.perf_counter()
+    Each reading is (trials finished, own RSS, children's RSS, seconds); the
+    trial count comes from the search's ``trials.jsonl``, so the readings do
+    not depend on where the trials run.
+    """
 
-    def on_train_end(self, logs=None) -> None:
-        own, children = rss_bytes(self.proc)
-        self.readings.append((own, children, time.perf_counter() - self.start))
-        self._model = None  # do not keep the trial's model alive
-
-
-class PeakSampler(threading.Thread):
-    """Polls the RSS of this process and its children; keeps the peak."""
-
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, trials_file: Path, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
-        self.proc, self.interval = psutil.Process(), interval
-        self.peak_total = self.peak_own = 0
+        self.proc, self.interval, self.trials_file = (
+            psutil.Process(),
+            interval,
+            trials_file,
+        )
+        self.readings: list[tuple[int, int, int, float]] = []
         self._stop_event = threading.Event()
+        self.start_time = time.perf_counter()
+
+    def finished(self) -> int:
+        try:
+            return self.trials_file.read_bytes().count(b"\n")
+        except FileNotFoundError:
+            return 0
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             own, children = rss_bytes(self.proc)
-            self.peak_own = max(self.peak_own, own)
-            self.peak_total = max(self.peak_total, own + children)
+            at = time.perf_counter() - self.start_time
+            self.readings.append((self.finished(), own, children, at))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
         self._stop_event.set()
         self.join()
 
+    def at_trial(self, k: int) -> tuple[int, int, float]:
+        """Own and children's RSS, and time, when trial ``k`` was seen done."""
+        for n, own, children, at in self.readings:
+            if n >= k:
+                return own, children, at
+        _, own, children, at = self.readings[-1]
+        return own, children, at
+
 
 def checkpoints(n: int) -> list[int]:
-    marks = [1, 10, 25, 50, 100, 200, 500]
+    marks = [1, 10, 20, 30, 40, 50, 100, 200, 500]
     return sorted({m for m in marks if m <= n} | {n})
 
 
+WHERE = {
+    "in-process": "n_jobs=1, every trial in this process (the search before #4)",
+    "worker": "n_jobs=1, trials in one loky worker process (today's default)",
+    "n_jobs=2": "n_jobs=2, loky worker processes",
+}
+
+
 def part_memory(args: argparse.Namespace, X, y) -> None:
+    """Run each memory mode in a fresh process, so none inherits another's."""
     start = part_header(f"Memory over a search of {args.memory_trials} small trials")
+    for where in args.memory_where:
+        cmd = [sys.executable, __file__, "--part", "memory-one", "--where", where]
+        cmd += ["--memory-trials", str(args.memory_trials)]
+        cmd += ["--small-epochs", str(args.small_epochs)]
+        cmd += ["--subset-rows", str(args.subset_rows)]
+        sys.stdout.flush()
+        subprocess.run(cmd, check=True)
+    part_footer(start)
+
+
+def part_memory_one(args: argparse.Namespace, X, y) -> None:
+    import tempfile
+
+    from sklearn_cerebros import _trials
+
+    if args.where == "in-process":
+        _trials.IN_PROCESS_TRIALS = 10**9
     Xs, ys = subset(X, y, args.subset_rows)
     proc = psutil.Process()
-    before_own, before_children = rss_bytes(proc)
-    callback = RSSPerTrial()
-    est = small_search(
-        args, n_trials=args.memory_trials, n_jobs=1, callbacks=[callback]
-    )
-    sampler = PeakSampler()
-    sampler.start()
-    est.fit(Xs, ys)
-    sampler.stop()
+    before_own, _ = rss_bytes(proc)
+    with tempfile.TemporaryDirectory() as folder:
+        est = small_search(
+            args,
+            n_trials=args.memory_trials,
+            n_jobs=2 if args.where == "n_jobs=2" else 1,
+            results_dir=folder,
+        )
+        sampler = TreeSampler(Path(folder) / "trials.jsonl")
+        sampler.start()
+        est.fit(Xs, ys)
+        sampler.stop()
     after_own, after_children = rss_bytes(proc)
-    readings = callback.readings
 
+    print(f"\n### {WHERE[args.where]}\n")
     print(
-        f"Search: {args.memory_trials} trials (2 generations) of 1-2 levels x "
-        f"1-2 units x 8-32 neurons, at most {args.small_epochs} epochs, on "
-        f"{len(Xs):,} Ames rows, n_jobs=1; {est.n_trials_} trials in "
-        f"{est.search_time_:.0f} s\n"
+        f"{est.n_trials_} trials (2 generations) of 1-2 levels x 1-2 units x 8-32 "
+        f"neurons, at most {args.small_epochs} epochs, on {len(Xs):,} Ames rows, "
+        f"in {est.search_time_:.0f} s. RSS of this process before the search: "
+        f"{before_own / MB:.0f} MB.\n"
     )
-    print("| after trial | RSS MB | change since trial 1 MB | children RSS MB | s |")
+    print("| after trial | this process MB | worker processes MB | total MB | s |")
     print("|---|---|---|---|---|")
-    print(
-        f"| (before the search) | {before_own / MB:.0f} | | "
-        f"{before_children / MB:.0f} | |"
-    )
-    first = readings[0][0]
-    for k in checkpoints(len(readings)):
-        own, children, at = readings[k - 1]
+    for k in checkpoints(est.n_trials_):
+        own, children, at = sampler.at_trial(k)
         print(
-            f"| {k} | {own / MB:.0f} | {(own - first) / MB:+.0f} | "
-            f"{children / MB:.0f} | {at:.0f} |"
+            f"| {k} | {own / MB:.0f} | {children / MB:.0f} | "
+            f"{(own + children) / MB:.0f} | {at:.0f} |"
         )
     print(
-        f"| (after fit returned) | {after_own / MB:.0f} | "
-        f"{(after_own - first) / MB:+.0f} | {after_children / MB:.0f} | |"
+        f"| (fit returned) | {after_own / MB:.0f} | {after_children / MB:.0f} | "
+        f"{(after_own + after_children) / MB:.0f} | |"
     )
-
-    n = len(readings)
+    peak_own = max(r[1] for r in sampler.readings)
+    peak_total = max(r[1] + r[2] for r in sampler.readings)
+    n = est.n_trials_
     if n >= 20:
         lo = 10
-        slope = (readings[-1][0] - readings[lo - 1][0]) / (n - lo) / MB
-        print(f"\nRSS growth from trial {lo} to trial {n}: {slope:+.2f} MB per trial")
-    usage_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    usage_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        own_lo, children_lo, _ = sampler.at_trial(lo)
+        own_hi, children_hi, _ = sampler.at_trial(n)
+        print(
+            f"\nGrowth from trial {lo} to trial {n}: this process "
+            f"{(own_hi - own_lo) / (n - lo) / MB:+.2f} MB per trial, total "
+            f"{(own_hi + children_hi - own_lo - children_lo) / (n - lo) / MB:+.2f}"
+            " MB per trial"
+        )
     print(
-        f"Peak RSS during the search (0.1 s sampler): {sampler.peak_own / MB:.0f} MB "
-        f"this process, {sampler.peak_total / MB:.0f} MB with its children  \n"
-        f"getrusage ru_maxrss (whole process life): {usage_self / MB:.0f} MB self, "
-        f"{usage_children / MB:.0f} MB largest exited child process"
+        f"Peak RSS (0.1 s sampler): {peak_own / MB:.0f} MB this process, "
+        f"{peak_total / MB:.0f} MB with its worker processes"
     )
-    part_footer(start)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--part", choices=["all", "cv", "throughput", "memory"], default="all"
+        "--part",
+        choices=["all", "cv", "throughput", "memory", "memory-one"],
+        default="all",
     )
     cv = parser.add_argument_group("cv")
     cv.add_argument("--folds", type=int, default=5, help="first FOLDS of 5 folds")
@@ -382,17 +418,28 @@ def main() -> None:
     small.add_argument("--throughput-trials", type=int, default=8)
     small.add_argument("--repeats", type=int, default=3)
     small.add_argument("--memory-trials", type=int, default=50)
+    small.add_argument(
+        "--memory-where",
+        nargs="+",
+        choices=sorted(WHERE),
+        default=["in-process", "worker", "n_jobs=2"],
+        help="where the memory part's trials run, each in a fresh process",
+    )
+    small.add_argument("--where", choices=sorted(WHERE), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     X, y = load_ames(return_X_y=True)
-    for line in environment_lines():
-        print(line + "  ")
+    if args.part != "memory-one":
+        for line in environment_lines():
+            print(line + "  ")
     if args.part in ("all", "cv"):
         part_cv(args, X, y)
     if args.part in ("all", "throughput"):
         part_throughput(args, X, y)
     if args.part in ("all", "memory"):
         part_memory(args, X, y)
+    if args.part == "memory-one":
+        part_memory_one(args, X, y)
 
 
 if __name__ == "__main__":

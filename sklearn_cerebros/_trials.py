@@ -22,14 +22,28 @@ from typing import Any
 
 import keras
 import numpy as np
-from joblib import effective_n_jobs
+from joblib import Parallel, delayed, effective_n_jobs
+from joblib.externals.loky import ProcessPoolExecutor
 from sklearn.utils import Tags
 from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
+from ._compat import default_joblib_backend
 from ._keras import TrainSettings, build_model, predict_array, seeded, train
 from .architecture import CerebrosSpace, Plan, Structure, wire
 
-__all__ = ["ResultsStore", "TrialResult", "TrialSpec", "run_trial", "worker_threads"]
+__all__ = [
+    "IN_PROCESS_TRIALS",
+    "ResultsStore",
+    "TrialResult",
+    "TrialRunner",
+    "TrialSpec",
+    "run_trial",
+    "worker_threads",
+]
+
+# A search with n_jobs=1 runs up to this many trials in the caller's process;
+# a longer one runs them in a worker process (see TrialRunner).
+IN_PROCESS_TRIALS = 20
 
 
 @dataclass(frozen=True)
@@ -213,6 +227,61 @@ def worker_threads(n_jobs: int | None) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class TrialRunner:
+    """Run trials where their memory can be given back.
+
+    TensorFlow keeps about 12 MB for every model trained in graph mode, and
+    ``keras.backend.clear_session()`` does not return it (keras-team/keras#17458),
+    so a long search in one process grows without bound. Processes give the
+    memory back when they end, and loky, joblib's default backend, replaces a
+    worker once it has grown by 300 MB since its first task (it measures with
+    ``psutil``). So trials run in loky worker processes whenever that is
+    possible without a cost the user would notice:
+
+    - ``n_jobs`` above 1: through :class:`joblib.Parallel`, so the active
+      joblib backend (loky by default, or Dask, ...) decides where.
+    - ``n_jobs=1`` on TensorFlow with loky as the active backend and more than
+      :data:`IN_PROCESS_TRIALS` trials to run: in one loky worker process owned
+      by the search (it imports TensorFlow once, a few seconds), shut down at
+      the end. Trial results do not depend on where a trial runs.
+    - otherwise in this process, where the growth is bounded by
+      :data:`IN_PROCESS_TRIALS` trials (JAX and PyTorch do not leak this way).
+
+    Use it as a context manager; leaving it (also on an interrupt) stops the
+    worker process it started.
+    """
+
+    def __init__(self, n_jobs: int | None, n_trials: int) -> None:
+        self.n_jobs = n_jobs
+        self.in_worker = (
+            effective_n_jobs(n_jobs) == 1
+            and n_trials > IN_PROCESS_TRIALS
+            and keras.backend.backend() == "tensorflow"
+            and default_joblib_backend()
+        )
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> TrialRunner:
+        if self.in_worker:
+            self._executor = ProcessPoolExecutor(max_workers=1)
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if self._executor is not None:
+            # On an error or interrupt, do not wait for a running trial.
+            self._executor.shutdown(wait=exc_type is None, kill_workers=True)
+            self._executor = None
+
+    def run(self, specs: list[TrialSpec], **kwargs: Any) -> Iterator[TrialResult]:
+        """Results of ``run_trial(spec, **kwargs)`` in the order of ``specs``."""
+        if self._executor is None:
+            return Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(run_trial)(spec, **kwargs) for spec in specs
+            )
+        futures = [self._executor.submit(run_trial, s, **kwargs) for s in specs]
+        return (future.result() for future in futures)
 
 
 class ResultsStore:

@@ -176,7 +176,16 @@ def test_every_trial_failing_is_a_clear_error(regression_data):
         search.fit(X, y)
 
 
-def test_results_dir_interrupt_and_resume(tmp_path, regression_data):
+@pytest.mark.parametrize(
+    "where", ["this process", pytest.param("worker process", marks=pytest.mark.slow)]
+)
+def test_results_dir_interrupt_and_resume(
+    tmp_path, monkeypatch, regression_data, where
+):
+    from sklearn_cerebros import _trials
+
+    if where == "worker process":  # a long n_jobs=1 search: trials run in a worker
+        monkeypatch.setattr(_trials, "IN_PROCESS_TRIALS", 2)
     X, y = regression_data
     params = {**TINY, "n_trials": 4, "results_dir": str(tmp_path)}
     _Interrupt.started = 0
@@ -311,6 +320,60 @@ class _RecordProcess(keras.callbacks.Callback):
         import os
 
         open(os.path.join(self.folder, f"{os.getpid()}.pid"), "a").close()
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="only TensorFlow keeps memory per trained model; others train in process",
+)
+def test_long_single_job_search_trains_in_a_worker_process(
+    tmp_path, monkeypatch, regression_data
+):
+    import os
+
+    import psutil
+
+    from sklearn_cerebros import _trials
+
+    X, y = regression_data
+    params = {**TINY, "n_trials": 4}
+    (tmp_path / "here").mkdir()
+    (tmp_path / "away").mkdir()
+    here = CerebrosRegressor(
+        **params, callbacks=[_RecordProcess(tmp_path / "here")]
+    ).fit(X, y)
+    assert {int(p.stem) for p in (tmp_path / "here").glob("*.pid")} == {os.getpid()}
+
+    monkeypatch.setattr(_trials, "IN_PROCESS_TRIALS", 3)  # 4 trials: a long search
+    away = CerebrosRegressor(
+        **params, callbacks=[_RecordProcess(tmp_path / "away")]
+    ).fit(X, y)
+    ran_in = {int(p.stem) for p in (tmp_path / "away").glob("*.pid")}
+    assert len(ran_in) == 1 and os.getpid() not in ran_in
+    worker = ran_in.pop()
+    assert not psutil.pid_exists(worker) or psutil.Process(worker).status() in (
+        psutil.STATUS_ZOMBIE,
+        psutil.STATUS_DEAD,
+    )  # the search stopped its worker
+    # where a trial runs does not change what it learns
+    assert away.search_results_["plan"] == here.search_results_["plan"]
+    np.testing.assert_allclose(
+        away.search_results_["score"], here.search_results_["score"], rtol=1e-6
+    )
+    np.testing.assert_allclose(away.predict(X), here.predict(X), rtol=1e-5)
+
+
+def test_trial_runner_keeps_short_or_parallel_searches_with_joblib(monkeypatch):
+    import joblib
+
+    from sklearn_cerebros._trials import IN_PROCESS_TRIALS, TrialRunner
+
+    assert not TrialRunner(1, IN_PROCESS_TRIALS).in_worker
+    tensorflow = keras.backend.backend() == "tensorflow"
+    assert TrialRunner(1, IN_PROCESS_TRIALS + 1).in_worker == tensorflow
+    assert not TrialRunner(2, 1000).in_worker  # loky workers, replaced by loky
+    with joblib.parallel_config(backend="threading"):
+        assert not TrialRunner(1, 1000).in_worker  # the user chose a backend
 
 
 @pytest.mark.slow
