@@ -9,6 +9,8 @@ import warnings
 import keras
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_cerebros import (
@@ -375,3 +377,54 @@ def test_search_logs_each_trial_and_saves_the_fitted_network(tmp_path):
         loaded.predict(Xt, verbose=0), search.model_.predict(Xt, verbose=0), rtol=1e-5
     )
     assert "max_weight_update" in search.history_
+
+
+# -- batches of one shape --------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    batch_size=st.integers(1, 64),
+    seed=st.integers(0, 2**16),
+    weighted=st.booleans(),
+)
+def test_every_batch_has_one_shape_and_the_same_mean(n, batch_size, seed, weighted):
+    from sklearn_cerebros._keras._training import _epoch_batches
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    weights = rng.uniform(0.5, 2.0, n) if weighted else np.ones(n)
+    losses = rng.uniform(0.0, 3.0, n)  # a per-row loss to average
+    batch_size = min(batch_size, n)
+    seen = []
+    for rows, w, own in _epoch_batches(order, batch_size, weights):
+        assert len(rows) == len(w) == batch_size  # one shape: one compiled step
+        assert np.all(w[own:] == 0)  # the filler rows weigh nothing
+        seen.extend(rows[:own])
+        # Keras's mean over the batch equals the weighted mean over its own rows
+        # divided the same way as for a batch of ``own`` rows
+        keras_mean = np.sum(w * losses[rows]) / batch_size
+        own_mean = np.sum(weights[rows[:own]] * losses[rows[:own]]) / own
+        np.testing.assert_allclose(keras_mean, own_mean, rtol=1e-12)
+        assert set(rows[own:]) <= set(order)  # filled up with rows of this epoch
+    assert sorted(seen) == list(range(n))  # every row once per epoch
+
+
+def test_training_loss_is_the_mean_over_the_rows():
+    """With a ragged last batch, history's loss is still the mean over all rows."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)).astype(np.float32)
+    y = rng.normal(size=(50, 1)).astype(np.float32)
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    settings_ = TrainSettings(
+        epochs=1,
+        batch_size=16,
+        learning_rate=0.0,
+        loss="squared_error",
+        early_stopping=False,
+        clipnorm=None,
+    )  # learning rate 0: the weights never move, so every batch sees one model
+    history = train(model, X, y, settings=settings_, rng=np.random.default_rng(0))
+    expected = np.mean((model.predict(X, verbose=0) - y) ** 2)
+    np.testing.assert_allclose(history["loss"][0], expected, rtol=1e-5)

@@ -6,6 +6,13 @@ networks (``fit`` rebuilds a ``tf.data`` pipeline and iterator machinery that
 costs more than the arithmetic), it makes shuffling follow our own seeded
 generator on every backend, and it still runs any Keras callback through a
 :class:`keras.callbacks.CallbackList`.
+
+Every batch has the same shape: the last one of an epoch is filled up with
+rows already seen in that epoch, which get weight 0, while its own rows are
+weighted up so that the batch's mean loss is the mean over its own rows. A
+compiled train step (a TensorFlow graph, an XLA program on JAX) is then
+traced and compiled once per fit instead of twice, which on JAX, where
+compiling a step takes about a second, is most of a small fit's time.
 """
 
 from __future__ import annotations
@@ -40,10 +47,16 @@ LOSSES = {
 #: Learning-rate schedules accepted by estimators (see :func:`make_optimizer`).
 LR_SCHEDULES = ("constant", "warmup_cosine", "plateau")
 
-# Below this many optimiser steps, tracing a TensorFlow graph (about 0.7 s)
-# costs more than running the steps eagerly (about 30 ms each), measured on
-# 2 CPU cores. Other backends trace cheaply or run eagerly slower.
-_EAGER_MAX_STEPS = 20
+# Below this many optimiser steps a TensorFlow fit runs eagerly: tracing a
+# graph (about 0.7 s on 2 CPU cores) costs more than running the steps
+# eagerly (about 30 ms each). JAX is always compiled: run eagerly, it compiles
+# every operation for every new shape on first use, which measured no faster
+# on our test suite. PyTorch runs eagerly anyway.
+_EAGER_MAX_STEPS = {"tensorflow": 20}
+
+# Held-out sets up to this many rows are scored in one test_on_batch call on
+# backends other than TensorFlow; larger ones go through predict_array.
+_ONE_BATCH_ROWS = 65536
 
 
 @dataclass(frozen=True)
@@ -156,11 +169,12 @@ def compile_model(
     model: keras.Model, settings: TrainSettings, n_steps: int, steps_per_epoch: int = 1
 ) -> None:
     """Compile with the settings' optimiser and loss."""
-    tensorflow = keras.backend.backend() == "tensorflow"
+    backend = keras.backend.backend()
+    tensorflow = backend == "tensorflow"
     model.compile(
         optimizer=make_optimizer(settings, steps_per_epoch),
         loss=make_loss(settings.loss, settings.label_smoothing),
-        run_eagerly=tensorflow and n_steps <= _EAGER_MAX_STEPS,
+        run_eagerly=n_steps <= _EAGER_MAX_STEPS.get(backend, 0),
         # XLA on TensorFlow compiles every new model for seconds and caches it:
         # 12 short fits took 99.7 s and grew 36 MB each with it, 42.7 s and
         # 12.5 MB without (2 CPU cores). JAX needs its jit, so keep "auto".
@@ -218,8 +232,41 @@ def _loss_value(
     y: np.ndarray,
     sample_weight: np.ndarray | None,
 ) -> float:
+    """The loss of ``model`` on held-out rows, as training computes it.
+
+    TensorFlow runs the model directly (a few milliseconds, no graph to
+    trace); other backends use ``test_on_batch``, whose compiled step is
+    built once per fit and is many times faster than running the model one
+    operation at a time.
+    """
+    if keras.backend.backend() != "tensorflow" and len(X) <= _ONE_BATCH_ROWS:
+        out = model.test_on_batch(X, y, sample_weight=sample_weight, return_dict=True)
+        return float(out["loss"])
     value = loss(y, predict_array(model, X).astype(np.float32), sample_weight)
     return float(keras.ops.convert_to_numpy(value))
+
+
+def _epoch_batches(
+    order: np.ndarray, batch_size: int, weights: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """Row indices, weights and number of own rows of each batch of an epoch.
+
+    Every batch has ``batch_size`` rows. The last one is filled up with the
+    epoch's first rows at weight 0, and its own rows are weighted by
+    ``batch_size / own`` so that Keras's mean over the batch (the loss summed
+    over rows, divided by the number of rows) is the mean over its own rows.
+    """
+    n = len(order)
+    for start in range(0, n, batch_size):
+        rows = order[start : start + batch_size]
+        own = len(rows)
+        w = weights[rows]
+        if own < batch_size:
+            rows = np.concatenate([rows, order[: batch_size - own]])
+            w = np.concatenate(
+                [w * (batch_size / own), np.zeros(batch_size - own, w.dtype)]
+            )
+        yield rows, w, own
 
 
 def train(
@@ -293,22 +340,22 @@ def train(
     model.stop_training = False
     cb.on_train_begin()
     logs: dict[str, float] = {}
+    # Weights are always passed, so that every step has the same signature.
+    weights = (
+        np.ones(n, np.float32)
+        if sample_weight is None
+        else np.asarray(sample_weight, np.float32)
+    )
     for epoch in range(settings.epochs):
         cb.on_epoch_begin(epoch)
-        order = rng.permutation(n)
-        Xe, ye = X[order], y[order]
-        we = None if sample_weight is None else sample_weight[order]
         total = 0.0
-        for step in range(steps):
+        batches = _epoch_batches(rng.permutation(n), batch_size, weights)
+        for step, (rows, w, own) in enumerate(batches):
             cb.on_train_batch_begin(step)
-            batch = slice(step * batch_size, (step + 1) * batch_size)
             out = model.train_on_batch(
-                Xe[batch],
-                ye[batch],
-                sample_weight=None if we is None else we[batch],
-                return_dict=True,
+                X[rows], y[rows], sample_weight=w, return_dict=True
             )
-            total += float(out["loss"]) * len(Xe[batch])
+            total += float(out["loss"]) * own
             cb.on_train_batch_end(step, out)
         logs = {"loss": total / n}
         if validation is not None:
