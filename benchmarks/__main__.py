@@ -38,7 +38,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "speed only when named)",
     )
     parser.add_argument("--profile", choices=list(PROFILES), default="small")
-    parser.add_argument("--out", type=Path, default=Path("benchmark-results"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/latest"))
     parser.add_argument(
         "--datasets",
         nargs="+",

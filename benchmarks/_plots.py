@@ -59,8 +59,11 @@ def plot_curves(summary: Sequence[dict[str, Any]], path: Path) -> None:
                 epoch_ax.plot(
                     *zip(*epochs, strict=True), label=model, **STYLE.get(model, {})
                 )
-        score_ax.set_xscale("log")
-        epoch_ax.set_xscale("log")
+        sizes = sorted({r["n_train"] for r in rows})
+        for ax in (score_ax, epoch_ax):
+            ax.set_xscale("log")
+            ax.set_xticks(sizes, [f"{n:g}" for n in sizes])
+            ax.minorticks_off()
         score_ax.set_title(f"{name}")
         score_ax.set_ylabel(METRIC_LABEL.get(rows[0]["metric"], rows[0]["metric"]))
         epoch_ax.set_ylabel("epochs to best (median)")
