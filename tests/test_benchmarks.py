@@ -135,7 +135,8 @@ def test_plain_mlp_has_no_skip_connections():
     assert (residual.n_blocks, residual.layers_per_block) == (2, 2)
 
 
-def test_training_info_reads_best_epoch_of_each_network():
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_training_info_reads_the_best_epoch_of_sklearn_mlp():
     from sklearn.neural_network import MLPRegressor
 
     X, y = _regression_frame()
