@@ -1,0 +1,113 @@
+"""Profiles: how much of each study to run.
+
+``small`` runs in minutes on 2 cores and is what the docs report unless they
+say otherwise; ``full`` is the complete protocol (its measured or estimated
+run time is in ``benchmarks/README.md``); ``tiny`` only checks that the
+harness works end to end (the tests use it) and its scores mean nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = ["PROFILES", "Profile"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings shared by every study of one run.
+
+    Attributes
+    ----------
+    name : str
+        Profile name, written into every result row.
+    n_splits : int
+        Folds of the cross validation (``KFold`` or ``StratifiedKFold`` with
+        ``shuffle=True, random_state=0``: fixed splits).
+    max_folds : int or None
+        Run only the first ``max_folds`` folds of the split (None: all).
+    seeds : tuple of int
+        ``random_state`` of the models; each fold is fitted once per seed.
+    epochs : int
+        Largest number of epochs of every network (early stopping decides).
+    width : int
+        Width of the hidden layers of the residual and plain MLPs.
+    cerebros : dict
+        Parameters of ``CerebrosRegressor``/``CerebrosClassifier``: the
+        search budget.
+    quality_datasets, curves_datasets, depth_datasets : tuple of str
+        Data sets of each study.
+    quality_models, curves_models, depth_models : tuple of str
+        Models of each study.
+    fractions : tuple of float
+        Shares of the training folds in the learning curves.
+    depths : tuple of int
+        Hidden-layer counts of the depth study.
+    """
+
+    name: str
+    n_splits: int = 5
+    max_folds: int | None = None
+    seeds: tuple[int, ...] = (0,)
+    epochs: int = 200
+    width: int = 128
+    cerebros: dict[str, Any] = field(
+        default_factory=lambda: {"n_trials": 4, "n_generations": 2, "max_time": 45}
+    )
+    quality_datasets: tuple[str, ...] = (
+        "ames",
+        "diabetes",
+        "concrete",
+        "breast_cancer",
+        "wine",
+        "attrition",
+    )
+    quality_models: tuple[str, ...] = (
+        "residual_mlp",
+        "cerebros",
+        "sk_mlp",
+        "hgb",
+        "linear",
+        "lightgbm",
+    )
+    curves_datasets: tuple[str, ...] = ("ames", "digits")
+    curves_models: tuple[str, ...] = ("sk_mlp", "residual_mlp", "cerebros", "hgb")
+    fractions: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
+    depth_datasets: tuple[str, ...] = ("ames",)
+    depth_models: tuple[str, ...] = ("residual_mlp", "plain_mlp", "sk_mlp")
+    depths: tuple[int, ...] = (1, 2, 4, 8, 16)
+
+
+PROFILES: dict[str, Profile] = {
+    "tiny": Profile(
+        name="tiny",
+        n_splits=2,
+        epochs=3,
+        width=8,
+        cerebros={
+            "n_trials": 1,
+            "n_generations": 1,
+            "levels": (1, 1),
+            "units_per_level": (1, 1),
+            "neurons_per_unit": (4, 4),
+            "skip_depth": (1, 1),
+        },
+        fractions=(0.5, 1.0),
+        depths=(1, 2),
+    ),
+    "small": Profile(name="small", n_splits=3),
+    "full": Profile(
+        name="full",
+        n_splits=5,
+        seeds=(0, 1, 2),
+        cerebros={"n_trials": 12, "n_generations": 3, "max_time": 300},
+        quality_datasets=Profile("x").quality_datasets + ("digits",),
+        depth_datasets=("ames", "concrete"),
+    ),
+}
+
+
+def with_overrides(profile: Profile, **changes: Any) -> Profile:
+    """A copy of ``profile`` with the non-None ``changes`` applied."""
+    return replace(profile, **{k: v for k, v in changes.items() if v is not None})

@@ -1,0 +1,203 @@
+"""Tests of the benchmark harness (``python -m benchmarks``): fast, tiny data."""
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import (
+    PROFILES,
+    LeakageError,
+    check_no_leakage,
+    make_dataset,
+    run_curves,
+    run_depth,
+    run_quality,
+    training_info,
+)
+from benchmarks.__main__ import main
+from benchmarks._datasets import subsample
+from benchmarks._profiles import with_overrides
+
+TINY = PROFILES["tiny"]
+NETWORKS = ("residual_mlp", "cerebros", "sk_mlp")
+
+
+def _regression_frame(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "area": rng.normal(100, 20, n),
+            "rooms": rng.integers(1, 6, n),
+            "zone": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+        }
+    )
+    X.loc[::7, "area"] = np.nan
+    y = pd.Series(
+        3 * X["area"].fillna(100) + 10 * X["rooms"] + rng.normal(0, 30, n),
+        name="price",
+    )
+    return X, y
+
+
+def _classification_frame(n=60, seed=1):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "x1": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+            "colour": pd.Categorical(rng.choice(["red", "blue"], n)),
+        }
+    )
+    y = pd.Series(np.where(X["x1"] + rng.normal(0, 0.5, n) > 0, "yes", "no"))
+    return X, y
+
+
+def _read(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+# -- the tiny profile end to end -----------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "frame", "task", "models"),
+    [
+        ("toy_reg", _regression_frame, "regression", [*NETWORKS, "hgb", "linear"]),
+        ("toy_clf", _classification_frame, "classification", ["residual_mlp", "hgb"]),
+    ],
+)
+def test_tiny_quality_run_writes_csv_and_markdown(tmp_path, name, frame, task, models):
+    data = [make_dataset(name, *frame(), task, "test")]
+    summary = run_quality(data, models, TINY, tmp_path)
+
+    rows = _read(tmp_path / "quality.csv")
+    assert len(rows) == len(models) * TINY.n_splits
+    assert [r["model"] for r in rows[:: TINY.n_splits]] == models
+    for row in rows:
+        score = float(row["score"])
+        assert np.isfinite(score)
+        if task == "classification":
+            assert 0.0 <= score <= 1.0 and row["metric"] == "accuracy"
+        if row["model"] in NETWORKS:
+            assert 1 <= int(row["epochs_to_best"]) <= int(row["n_iter"]) <= TINY.epochs
+        else:
+            assert row["epochs_to_best"] == ""
+
+    table = (tmp_path / "quality.md").read_text()
+    assert "Hardware:" in table and "Versions:" in table
+    body = [line for line in table.splitlines() if line.startswith(f"| {name} |")]
+    assert len(body) == len(summary) == len(models)
+    assert f"| {name} | `hgb` | {data[0].metric} |" in table
+
+
+def test_tiny_curves_and_depth_write_tables_and_plots(tmp_path):
+    data = [make_dataset("toy_reg", *_regression_frame(80), "regression", "test")]
+    profile = with_overrides(TINY, max_folds=1)
+    curves = run_curves(data, ["residual_mlp", "hgb"], profile, tmp_path)
+    assert {r["fraction"] for r in curves} == set(TINY.fractions)
+    half = [r for r in curves if r["fraction"] == 0.5][0]
+    full = [r for r in curves if r["fraction"] == 1.0][0]
+    assert half["n_train"] < full["n_train"]
+    depth = run_depth(data, ["residual_mlp", "plain_mlp"], profile, tmp_path)
+    assert {(r["depth"], r["model"]) for r in depth} == {
+        (d, m) for d in TINY.depths for m in ("residual_mlp", "plain_mlp")
+    }
+    assert all(r["n_fits"] == 1 for r in depth)  # max_folds=1
+    assert all(np.isfinite(r["train_score_mean"]) for r in depth)
+    for name in ("curves", "depth"):
+        assert (tmp_path / f"{name}.csv").stat().st_size > 0
+        assert "| toy_reg |" in (tmp_path / f"{name}.md").read_text()
+        assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_command_line_runs_a_bundled_dataset(tmp_path):
+    main(
+        [
+            "--profile", "tiny", "--study", "quality", "--datasets", "diabetes",
+            "--models", "linear", "hgb", "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+    rows = _read(tmp_path / "quality.csv")
+    assert [(r["dataset"], r["model"]) for r in rows] == [
+        ("diabetes", "linear")
+    ] * 2 + [("diabetes", "hgb")] * 2
+    assert float(rows[0]["r2"]) > 0.3  # a ridge fit explains diabetes a little
+
+
+def test_plain_mlp_has_no_skip_connections():
+    from benchmarks import make_model
+
+    plain = make_model("plain_mlp", "regression", 0, TINY, depth=3)
+    residual = make_model("residual_mlp", "regression", 0, TINY, depth=4)
+    assert plain._make_plan().summary() != residual._make_plan().summary()
+    assert plain.n_blocks == 0 and tuple(plain.head_layers) == (TINY.width,) * 3
+    assert (residual.n_blocks, residual.layers_per_block) == (2, 2)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_training_info_reads_the_best_epoch_of_sklearn_mlp():
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = _regression_frame()
+    X = X[["rooms"]].astype(float)
+    mlp = MLPRegressor(
+        hidden_layer_sizes=(4,), early_stopping=True, max_iter=30, random_state=0
+    )
+    mlp.fit(X, y)
+    info = training_info(mlp)
+    assert info["n_iter"] == mlp.n_iter_
+    assert info["epochs_to_best"] == int(np.argmax(mlp.validation_scores_)) + 1
+
+
+# -- subsets for the learning curves -------------------------------------------------
+def test_subsample_is_nested_and_keeps_every_class():
+    X, y = _classification_frame(200)
+    train = np.arange(0, 200, 2)
+    small = subsample(train, 0.1, y, "classification", seed=3)
+    large = subsample(train, 0.5, y, "classification", seed=3)
+    assert set(small) <= set(large) <= set(train)
+    assert set(y.iloc[small]) == set(y.iloc[train])
+    reg = subsample(train, 0.25, y, "regression", seed=3)
+    assert len(reg) == 25 and set(reg) <= set(train)
+
+
+# -- leakage guard -------------------------------------------------------------------
+def test_leakage_guard_refuses_the_target_column():
+    X, y = _regression_frame()
+    with pytest.raises(LeakageError, match="'price'"):
+        check_no_leakage(X.assign(price=y), y)
+    with pytest.raises(LeakageError, match="'price'"):
+        make_dataset("leaky", X.assign(price=y), y, "regression", "test")
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        lambda y: y * 100.0,  # cents
+        lambda y: np.log(y - y.min() + 1.0),  # monotone, not linear
+        lambda y: y.astype(str),  # the price as text
+        lambda y: y + np.random.default_rng(0).normal(0, 1e-3 * y.std(), len(y)),
+    ],
+    ids=["scaled", "log", "text", "near_copy"],
+)
+def test_leakage_guard_refuses_a_copy_of_the_target(copy):
+    X, y = _regression_frame()
+    with pytest.raises(LeakageError, match="'sale_value'"):
+        check_no_leakage(X.assign(sale_value=copy(y)), y)
+
+
+def test_leakage_guard_refuses_relabelled_classes():
+    X, y = _classification_frame()
+    leaked = X.assign(outcome=y.map({"yes": "left", "no": "stayed"}))
+    with pytest.raises(LeakageError, match="'outcome'"):
+        check_no_leakage(leaked, y, task="classification")
+
+
+def test_leakage_guard_passes_a_clean_frame():
+    X, y = _regression_frame()
+    # strongly related but not a copy: |corr| about 0.9
+    noisy = y + np.random.default_rng(1).normal(0, 0.5 * y.std(), len(y))
+    check_no_leakage(X.assign(estimate=noisy), y)
+    Xc, yc = _classification_frame()
+    check_no_leakage(Xc, yc, task="classification")
