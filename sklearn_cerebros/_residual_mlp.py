@@ -21,6 +21,7 @@ _RESIDUAL_CONSTRAINTS: dict = {
     "taper": [Interval(Integral, 0, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS))],
     "dropout": [Interval(Real, 0, 1, closed="left")],
+    "stochastic_depth": [Interval(Real, 0, 1, closed="left")],
     "batch_norm": ["boolean"],
     "head_layers": [list, tuple],
     "base_model": [HasMethods(["get_config", "__call__"]), None],
@@ -49,6 +50,14 @@ _PARAMS_DOC = """
         Hidden activation, a Keras activation name.
     dropout : float, default=0.0
         Dropout rate after every hidden layer.
+    stochastic_depth : float, default=0.0
+        Stochastic depth, in ``[0, 1)``: during training each block's output
+        (what the block appends to the concatenation) is zeroed for a random
+        share of the rows, the kept rows scaled by ``1 / (1 - rate)`` so the
+        expectation is unchanged; at inference every block is used as is.
+        The rate grows linearly over the blocks (the linear decay rule):
+        block ``b`` of ``n_blocks`` drops with rate
+        ``stochastic_depth * b / n_blocks``, so this is the last block's rate.
     batch_norm : bool, default=False
         Batch-normalise the input of every hidden layer.
     head_layers : tuple of int, default=()
@@ -158,6 +167,7 @@ class _ResidualPlanMixin:
             activation=self.activation,
             dropout=self.dropout,
             batch_norm=self.batch_norm,
+            stochastic_depth=self.stochastic_depth,
             head_layers=tuple(self.head_layers),
         )
 
@@ -220,6 +230,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         taper: int = 0,
         activation: str = "relu",
         dropout: float = 0.0,
+        stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
         base_model: Any = None,
@@ -302,6 +313,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         taper: int = 0,
         activation: str = "relu",
         dropout: float = 0.0,
+        stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
         base_model: Any = None,

@@ -30,7 +30,7 @@ from ._plan import (
     Unit,
     unit_name,
 )
-from ._residual import block_widths, residual_plan
+from ._residual import block_widths, drop_path_rates, residual_plan
 from ._summary import ConnectionCounts, connection_counts
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "Unit",
     "block_widths",
     "connection_counts",
+    "drop_path_rates",
     "perturb_structure",
     "residual_plan",
     "sample_plan",
