@@ -32,7 +32,7 @@ _RESIDUAL_CONSTRAINTS: dict = {
     "warm_start": ["boolean"],
 }
 
-_PARAMS_DOC = """
+_ARCHITECTURE_DOC = """
     Parameters
     ----------
     n_blocks : int, default=2
@@ -69,7 +69,10 @@ _PARAMS_DOC = """
         estimator trains a copy; the model you pass is not changed.
     base_trainable_layers : int or "all", default=0
         How much of ``base_model`` trains: ``0`` freezes it, ``n`` leaves its
-        last ``n`` layers trainable, ``"all"`` trains it whole.
+        last ``n`` layers trainable, ``"all"`` trains it whole."""
+
+#: Training parameters every network estimator shares, in numpydoc form.
+TRAINING_PARAMS_DOC = """
     epochs : int, default=200
         Largest number of passes over the training data.
     batch_size : int, default=64
@@ -106,14 +109,19 @@ _PARAMS_DOC = """
         ``learning_rate``.
     weight_decay : float, default=0.0
         Decoupled weight decay: above 0 the optimiser is AdamW with this
-        decay (applied to every trainable weight), at 0 plain Adam.
+        decay (applied to every trainable weight), at 0 plain Adam."""
+
+_PREPROCESSING_DOC = """
     preprocessing : {"auto", "standard"} or None, default="auto"
         How ``X`` is prepared. ``"auto"``: :func:`make_tabular_preprocessor`
         is fitted on ``X``, so a DataFrame may hold categorical, string and
         missing values and numeric columns are robustly scaled and softly
         clipped. ``"standard"``: numeric input only, standardised. ``None``:
         numeric input only, used as given (a strict numeric estimator).
-        Ignored in tandem mode except that ``"standard"`` is refused there.
+        Ignored in tandem mode except that ``"standard"`` is refused there."""
+
+#: Callbacks, checkpoints, warm start, seed and verbosity, in numpydoc form.
+RUN_PARAMS_DOC = """
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks run during training.
     checkpoint_path : str or path-like, default=None
@@ -132,11 +140,18 @@ _PARAMS_DOC = """
     verbose : int, default=0
         ``0`` is silent; ``1`` or more shows Keras's per-epoch progress bar."""
 
-_ATTRIBUTES_DOC = """
+_PARAMS_DOC = (
+    _ARCHITECTURE_DOC + TRAINING_PARAMS_DOC + _PREPROCESSING_DOC + RUN_PARAMS_DOC
+)
+
+_PLAN_ATTRIBUTE_DOC = """
     Attributes
     ----------
     plan_ : Plan
-        The architecture that was built (see :mod:`sklearn_cerebros.architecture`).
+        The architecture that was built (see :mod:`sklearn_cerebros.architecture`)."""
+
+#: Fitted attributes every network estimator shares (after its ``plan_``).
+ATTRIBUTES_DOC = """
     model_ : keras.Model
         The trained Keras model.
     history_ : dict of str to list of float
@@ -198,7 +213,8 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
     loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
         Training loss on the standardised targets.
 """
-        + _ATTRIBUTES_DOC
+        + _PLAN_ATTRIBUTE_DOC
+        + ATTRIBUTES_DOC
         + """
 
     See Also
@@ -279,7 +295,8 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         ``label_smoothing / n_classes`` (softmax). The training and
         validation losses include it.
 """
-        + _ATTRIBUTES_DOC
+        + _PLAN_ATTRIBUTE_DOC
+        + ATTRIBUTES_DOC
         + """
     classes_ : ndarray of shape (n_classes,)
         Class labels, in the order of ``predict_proba``'s columns.

@@ -3,6 +3,7 @@
 from ._builder import build_model, predict_array
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
 from ._layers import DropPath, LateralGate
+from ._mixer import build_mixer
 from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "GradientHealthWarning",
     "LateralGate",
     "TrainSettings",
+    "build_mixer",
     "build_model",
     "predict_array",
     "seeded",

@@ -20,6 +20,7 @@ from ._cerebros import (
     sample_structure,
     wire,
 )
+from ._mixer import MixerPlan
 from ._plan import (
     ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
@@ -41,6 +42,7 @@ __all__ = [
     "CerebrosSpace",
     "ConnectionCounts",
     "Level",
+    "MixerPlan",
     "OutputHead",
     "Plan",
     "PlanError",
