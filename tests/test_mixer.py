@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -22,10 +23,12 @@ from sklearn_cerebros import MLPMixerClassifier, MLPMixerRegressor, PlanError
 from sklearn_cerebros._keras import DropPath, build_mixer
 from sklearn_cerebros.architecture import MixerPlan
 
+# One block keeps the fits quick: a mixer has many small weights, and the
+# eager steps of short fits cost per weight.
 SMALL = dict(
     patch_size=4,
     hidden_dim=16,
-    n_blocks=2,
+    n_blocks=1,
     token_mlp_dim=16,
     channel_mlp_dim=32,
     epochs=15,
@@ -48,7 +51,7 @@ def binary_data():
 
 
 # -- the plan, without training ----------------------------------------------------
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     n_features=st.integers(1, 40),
     patch_size=st.integers(1, 9),
@@ -140,33 +143,16 @@ def test_describe_and_summary():
 
 
 # -- the estimators ------------------------------------------------------------------
-def test_regressor_learns_and_predicts_in_target_units(regression_data):
+def test_regressor_learns_and_stochastic_depth_is_off_in_inference(regression_data):
     X, y = regression_data
-    reg = MLPMixerRegressor(**SMALL).fit(X, y)
+    reg = MLPMixerRegressor(**{**SMALL, "n_blocks": 2}, stochastic_depth=0.3)
+    reg.fit(X, y)
     assert isinstance(reg.plan_, MixerPlan)
     assert reg.plan_.head_units == 1
     assert reg.model_.count_params() == reg.plan_.n_params(X.shape[1])
     assert reg.predict(X).shape == y.shape
-    assert reg.score(X, y) > 0.8
-
-
-def test_classifier_labels_multiclass_and_smoothing():
-    X, y = make_classification(
-        n_samples=300, n_features=9, n_informative=5, n_classes=3, random_state=0
-    )
-    labels = np.array(["a", "b", "c"])[y]
-    clf = MLPMixerClassifier(**SMALL, label_smoothing=0.1).fit(X, labels)
-    assert clf.plan_.head_activation == "softmax"
-    proba = clf.predict_proba(X)
-    assert proba.shape == (300, 3)
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
-    assert set(clf.predict(X)) <= {"a", "b", "c"}
-    assert clf.score(X, labels) > 0.7
-
-
-def test_stochastic_depth_on_in_training_off_in_inference(regression_data):
-    X, y = regression_data
-    reg = MLPMixerRegressor(**SMALL, stochastic_depth=0.5).fit(X, y)
+    assert reg.score(X, y) > 0.7
+    # one DropPath per sub-block, active in training only
     assert sum(isinstance(layer, DropPath) for layer in reg.model_.layers) == 4
     np.testing.assert_array_equal(reg.predict(X), reg.predict(X))
     Xt = reg.preprocessor_.transform(X).astype(np.float32)
@@ -185,14 +171,22 @@ def test_stochastic_depth_on_in_training_off_in_inference(regression_data):
     )
 
 
-def test_same_seed_same_predictions(binary_data):
-    X, y = binary_data
-    a = MLPMixerClassifier(**SMALL, dropout=0.1).fit(X, y).predict_proba(X)
-    b = MLPMixerClassifier(**SMALL, dropout=0.1).fit(X, y).predict_proba(X)
-    np.testing.assert_array_equal(a, b)
+def test_classifier_labels_multiclass_and_smoothing():
+    X, y = make_classification(
+        n_samples=300, n_features=9, n_informative=5, n_classes=3, random_state=0
+    )
+    labels = np.array(["a", "b", "c"])[y]
+    clf = MLPMixerClassifier(**SMALL, label_smoothing=0.1, class_weight="balanced")
+    clf.fit(X, labels)
+    assert clf.plan_.head_activation == "softmax"
+    proba = clf.predict_proba(X)
+    assert proba.shape == (300, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert set(clf.predict(X)) <= {"a", "b", "c"}
+    assert clf.score(X, labels) > 0.7
 
 
-def test_frame_with_categoricals_and_nan_sample_and_class_weight():
+def test_frame_with_categoricals_nan_and_sample_weight():
     rng = np.random.default_rng(0)
     n = 240
     frame = pd.DataFrame(
@@ -206,12 +200,10 @@ def test_frame_with_categoricals_and_nan_sample_and_class_weight():
     price = 3 * frame["area"] + 20 * frame["rooms"] + frame["city"].cat.codes * 30
     frame.loc[::7, "area"] = np.nan
     frame.loc[::5, "city"] = np.nan
-    reg = MLPMixerRegressor(**SMALL).fit(frame, price, sample_weight=np.ones(n))
+    weight = np.where(frame["rooms"] > 3, 2.0, 1.0)
+    reg = MLPMixerRegressor(**SMALL).fit(frame, price, sample_weight=weight)
     assert np.isfinite(reg.predict(frame)).all()
     assert reg.score(frame, price) > 0.5
-    expensive = (price > price.median()).map({True: "high", False: "low"})
-    clf = MLPMixerClassifier(**SMALL, class_weight="balanced").fit(frame, expensive)
-    assert clf.score(frame, expensive) > 0.7
 
 
 def test_grid_search_over_patch_size_in_a_pipeline(regression_data):
@@ -219,7 +211,7 @@ def test_grid_search_over_patch_size_in_a_pipeline(regression_data):
     pipe = Pipeline(
         [
             ("scale", StandardScaler()),
-            ("mixer", MLPMixerRegressor(**{**SMALL, "epochs": 4}, preprocessing=None)),
+            ("mixer", MLPMixerRegressor(**{**SMALL, "epochs": 3}, preprocessing=None)),
         ]
     )
     grid = GridSearchCV(pipe, {"mixer__patch_size": [2, 5]}, cv=2).fit(X, y)
@@ -244,10 +236,13 @@ def test_x_val_warm_start_and_schedule(regression_data):
     assert reg.model_ is model and reg.n_iter_ == 6
 
 
-def test_pickle_and_keras_save(tmp_path, binary_data):
+def test_same_seed_same_model_pickle_and_keras_save(tmp_path, binary_data):
     X, y = binary_data
-    clf = MLPMixerClassifier(**SMALL, stochastic_depth=0.2).fit(X, y)
+    params = dict(**SMALL, dropout=0.1, stochastic_depth=0.2)
+    clf = MLPMixerClassifier(**params).fit(X, y)
     expected = clf.predict_proba(X)
+    again = MLPMixerClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), expected)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(restored.predict_proba(X), expected, rtol=1e-6)
     assert restored.plan_ == clf.plan_
@@ -282,11 +277,11 @@ def test_invalid_parameters_are_named(regression_data, params, match):
         MLPMixerRegressor(**params).fit(X, y)
 
 
-def test_plot_architecture_explains_it_cannot_draw_a_mixer(regression_data):
+def test_plot_architecture_explains_it_cannot_draw_a_mixer():
     pytest.importorskip("matplotlib")
     from sklearn_cerebros.plotting import plot_architecture
 
-    X, y = regression_data
-    reg = MLPMixerRegressor(**{**SMALL, "epochs": 1}).fit(X, y)
-    with pytest.raises(TypeError, match="MLP-Mixer.*summary"):
-        plot_architecture(reg)
+    fitted_like = SimpleNamespace(plan_=MixerPlan())
+    for target in (MixerPlan(), fitted_like):
+        with pytest.raises(TypeError, match="MLP-Mixer.*summary"):
+            plot_architecture(target)
