@@ -4,6 +4,7 @@ Public estimators and helpers:
 
 * :class:`CerebrosRegressor`, :class:`CerebrosClassifier`: architecture search.
 * :class:`ResidualMLPRegressor`, :class:`ResidualMLPClassifier`: residual MLPs.
+* :class:`MLPMixerRegressor`, :class:`MLPMixerClassifier`: tabular MLP-Mixers.
 * ``GradientHealthWarning``: raised once when training stalls (vanishing
   gradients).
 * :func:`make_tabular_preprocessor`: the preprocessing behind
@@ -14,6 +15,7 @@ Public estimators and helpers:
 """
 
 from ._keras import GradientHealthWarning
+from ._mlp_mixer import MLPMixerClassifier, MLPMixerRegressor
 from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor
 from ._search import CerebrosClassifier, CerebrosRegressor
 from .architecture import Plan, PlanError
@@ -26,6 +28,8 @@ __all__ = [
     "CerebrosClassifier",
     "CerebrosRegressor",
     "GradientHealthWarning",
+    "MLPMixerClassifier",
+    "MLPMixerRegressor",
     "Plan",
     "PlanError",
     "ResidualMLPClassifier",

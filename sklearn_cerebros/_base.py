@@ -105,6 +105,15 @@ class BaseNetwork(BaseEstimator, ABC):
         """
         raise NotImplementedError
 
+    def _build_network(self, n_features: int) -> tuple[Any, keras.Model]:
+        """The plan, with the task's head, and the Keras model built from it.
+
+        Estimators whose architecture is not a :class:`Plan` override this.
+        """
+        head = self.target_.head
+        plan = self._make_plan().with_head(head.units, head.activation)
+        return plan, build_model(plan, n_features, base_model=self._base_model())
+
     @abstractmethod
     def _make_target(self) -> Any:
         """A fresh target encoder (see ``_targets``)."""
@@ -304,11 +313,7 @@ class BaseNetwork(BaseEstimator, ABC):
         train_part, val_part, seed = data.train, data.validation, data.seed
         with seeded(seed):
             if not warm:
-                head = self.target_.head
-                self.plan_ = self._make_plan().with_head(head.units, head.activation)
-                self.model_ = build_model(
-                    self.plan_, data.n_features, base_model=self._base_model()
-                )
+                self.plan_, self.model_ = self._build_network(data.n_features)
             history = train(
                 self.model_,
                 train_part[0],

@@ -21,6 +21,7 @@ _RESIDUAL_CONSTRAINTS: dict = {
     "taper": [Interval(Integral, 0, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS))],
     "dropout": [Interval(Real, 0, 1, closed="left")],
+    "stochastic_depth": [Interval(Real, 0, 1, closed="left")],
     "batch_norm": ["boolean"],
     "head_layers": [list, tuple],
     "base_model": [HasMethods(["get_config", "__call__"]), None],
@@ -31,7 +32,7 @@ _RESIDUAL_CONSTRAINTS: dict = {
     "warm_start": ["boolean"],
 }
 
-_PARAMS_DOC = """
+_ARCHITECTURE_DOC = """
     Parameters
     ----------
     n_blocks : int, default=2
@@ -49,6 +50,14 @@ _PARAMS_DOC = """
         Hidden activation, a Keras activation name.
     dropout : float, default=0.0
         Dropout rate after every hidden layer.
+    stochastic_depth : float, default=0.0
+        Stochastic depth, in ``[0, 1)``: during training each block's output
+        (what the block appends to the concatenation) is zeroed for a random
+        share of the rows, the kept rows scaled by ``1 / (1 - rate)`` so the
+        expectation is unchanged; at inference every block is used as is.
+        The rate grows linearly over the blocks (the linear decay rule):
+        block ``b`` of ``n_blocks`` drops with rate
+        ``stochastic_depth * b / n_blocks``, so this is the last block's rate.
     batch_norm : bool, default=False
         Batch-normalise the input of every hidden layer.
     head_layers : tuple of int, default=()
@@ -60,7 +69,10 @@ _PARAMS_DOC = """
         estimator trains a copy; the model you pass is not changed.
     base_trainable_layers : int or "all", default=0
         How much of ``base_model`` trains: ``0`` freezes it, ``n`` leaves its
-        last ``n`` layers trainable, ``"all"`` trains it whole.
+        last ``n`` layers trainable, ``"all"`` trains it whole."""
+
+#: Training parameters every network estimator shares, in numpydoc form.
+TRAINING_PARAMS_DOC = """
     epochs : int, default=200
         Largest number of passes over the training data.
     batch_size : int, default=64
@@ -97,14 +109,19 @@ _PARAMS_DOC = """
         ``learning_rate``.
     weight_decay : float, default=0.0
         Decoupled weight decay: above 0 the optimiser is AdamW with this
-        decay (applied to every trainable weight), at 0 plain Adam.
+        decay (applied to every trainable weight), at 0 plain Adam."""
+
+_PREPROCESSING_DOC = """
     preprocessing : {"auto", "standard"} or None, default="auto"
         How ``X`` is prepared. ``"auto"``: :func:`make_tabular_preprocessor`
         is fitted on ``X``, so a DataFrame may hold categorical, string and
         missing values and numeric columns are robustly scaled and softly
         clipped. ``"standard"``: numeric input only, standardised. ``None``:
         numeric input only, used as given (a strict numeric estimator).
-        Ignored in tandem mode except that ``"standard"`` is refused there.
+        Ignored in tandem mode except that ``"standard"`` is refused there."""
+
+#: Callbacks, checkpoints, warm start, seed and verbosity, in numpydoc form.
+RUN_PARAMS_DOC = """
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks run during training.
     checkpoint_path : str or path-like, default=None
@@ -123,11 +140,18 @@ _PARAMS_DOC = """
     verbose : int, default=0
         ``0`` is silent; ``1`` or more shows Keras's per-epoch progress bar."""
 
-_ATTRIBUTES_DOC = """
+_PARAMS_DOC = (
+    _ARCHITECTURE_DOC + TRAINING_PARAMS_DOC + _PREPROCESSING_DOC + RUN_PARAMS_DOC
+)
+
+_PLAN_ATTRIBUTE_DOC = """
     Attributes
     ----------
     plan_ : Plan
-        The architecture that was built (see :mod:`sklearn_cerebros.architecture`).
+        The architecture that was built (see :mod:`sklearn_cerebros.architecture`)."""
+
+#: Fitted attributes every network estimator shares (after its ``plan_``).
+ATTRIBUTES_DOC = """
     model_ : keras.Model
         The trained Keras model.
     history_ : dict of str to list of float
@@ -158,6 +182,7 @@ class _ResidualPlanMixin:
             activation=self.activation,
             dropout=self.dropout,
             batch_norm=self.batch_norm,
+            stochastic_depth=self.stochastic_depth,
             head_layers=tuple(self.head_layers),
         )
 
@@ -188,7 +213,8 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
     loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
         Training loss on the standardised targets.
 """
-        + _ATTRIBUTES_DOC
+        + _PLAN_ATTRIBUTE_DOC
+        + ATTRIBUTES_DOC
         + """
 
     See Also
@@ -220,6 +246,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         taper: int = 0,
         activation: str = "relu",
         dropout: float = 0.0,
+        stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
         base_model: Any = None,
@@ -268,7 +295,8 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         ``label_smoothing / n_classes`` (softmax). The training and
         validation losses include it.
 """
-        + _ATTRIBUTES_DOC
+        + _PLAN_ATTRIBUTE_DOC
+        + ATTRIBUTES_DOC
         + """
     classes_ : ndarray of shape (n_classes,)
         Class labels, in the order of ``predict_proba``'s columns.
@@ -302,6 +330,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         taper: int = 0,
         activation: str = "relu",
         dropout: float = 0.0,
+        stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
         base_model: Any = None,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .architecture import Plan
+from .architecture import MixerPlan, Plan
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -66,6 +66,14 @@ def _get_plan(plan_or_estimator: Any) -> Plan:
         plan = getattr(plan_or_estimator, attribute, None)
         if isinstance(plan, Plan):
             return plan
+    mixer = getattr(plan_or_estimator, "plan_", plan_or_estimator)
+    if isinstance(mixer, MixerPlan):
+        raise TypeError(
+            "plot_architecture draws level-and-unit plans (residual MLP, "
+            "Cerebros); an MLP-Mixer is a fixed stack of blocks with no such "
+            "graph to draw. Print its layout with plan_.summary(n_features) "
+            "or the Keras model with model_.summary()."
+        )
     raise TypeError(
         "Expected a Plan or a fitted estimator with a plan_ attribute, got "
         f"{type(plan_or_estimator).__name__}. Fit the estimator first."

@@ -53,6 +53,7 @@ def residual_mlp_model(
     dropout: float = 0.0,
     batch_norm: bool = False,
     head_layers: tuple[int, ...] = (),
+    stochastic_depth: float = 0.0,
 ) -> keras.Model:
     """Build an uncompiled residual MLP for scikeras.
 
@@ -62,7 +63,7 @@ def residual_mlp_model(
         scikeras's description of the data (``n_features_in_``,
         ``target_type_``, ``n_classes_``, ``n_outputs_expected_``).
     n_blocks, layers_per_block, units, taper, activation, dropout, batch_norm, \
-head_layers
+head_layers, stochastic_depth
         As in :class:`~sklearn_cerebros.ResidualMLPRegressor`.
 
     Returns
@@ -82,6 +83,7 @@ head_layers
         dropout=dropout,
         batch_norm=batch_norm,
         head_layers=tuple(head_layers),
+        stochastic_depth=stochastic_depth,
     )
     units_out, activation_out = _head(meta)
     return build_model(

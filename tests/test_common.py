@@ -8,6 +8,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_cerebros import (
     CerebrosClassifier,
     CerebrosRegressor,
+    MLPMixerClassifier,
+    MLPMixerRegressor,
     ResidualMLPClassifier,
     ResidualMLPRegressor,
 )
@@ -15,6 +17,20 @@ from sklearn_cerebros import (
 # Small, quick networks: the checks fit a few hundred of them.
 FAST = dict(
     n_blocks=1, units=16, epochs=6, batch_size=256, learning_rate=5e-2, random_state=0
+)
+
+# A small mixer: two features a token, so the checks' narrow inputs still give
+# several tokens to mix.
+MIXER = dict(
+    patch_size=2,
+    hidden_dim=8,
+    n_blocks=1,
+    token_mlp_dim=8,
+    channel_mlp_dim=16,
+    epochs=6,
+    batch_size=256,
+    learning_rate=5e-2,
+    random_state=0,
 )
 
 # One small trial: the checks fit these estimators a hundred times each, and
@@ -40,6 +56,9 @@ ESTIMATORS = [
     ResidualMLPClassifier(**FAST),
     ResidualMLPRegressor(**FAST, preprocessing=None),
     ResidualMLPClassifier(**FAST, preprocessing=None),
+    # the regressor checks ask for R^2 > 0.5, which takes a mixer more epochs
+    MLPMixerRegressor(**{**MIXER, "epochs": 15, "learning_rate": 2e-2}),
+    MLPMixerClassifier(**MIXER),
 ]
 
 # Checks that cannot pass for a network trained by stochastic gradient
@@ -73,6 +92,8 @@ def test_sklearn_compatible_estimator(estimator, check):
     [
         "CerebrosClassifier",
         "CerebrosRegressor",
+        "MLPMixerClassifier",
+        "MLPMixerRegressor",
         "ResidualMLPClassifier",
         "ResidualMLPRegressor",
     ],

@@ -2,15 +2,18 @@
 
 from ._builder import build_model, predict_array
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
-from ._layers import LateralGate
+from ._layers import DropPath, LateralGate
+from ._mixer import build_mixer
 from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
 
 __all__ = [
     "LOSSES",
     "LR_SCHEDULES",
+    "DropPath",
     "GradientHealthWarning",
     "LateralGate",
     "TrainSettings",
+    "build_mixer",
     "build_model",
     "predict_array",
     "seeded",

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from ..architecture import Plan, Unit, unit_name
-from ._layers import LateralGate
+from ._layers import DropPath, LateralGate
 
 __all__ = ["build_model", "predict_array"]
 
@@ -34,6 +34,8 @@ def _build_unit(
     )(x)
     if unit.dropout > 0:
         x = keras.layers.Dropout(unit.dropout, name=f"{name}_dropout")(x)
+    if unit.drop_path > 0:
+        x = DropPath(unit.drop_path, name=f"{name}_drop_path")(x)
     return x
 
 

@@ -20,6 +20,7 @@ from ._cerebros import (
     sample_structure,
     wire,
 )
+from ._mixer import MixerPlan
 from ._plan import (
     ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
@@ -30,7 +31,7 @@ from ._plan import (
     Unit,
     unit_name,
 )
-from ._residual import block_widths, residual_plan
+from ._residual import block_widths, drop_path_rates, residual_plan
 from ._summary import ConnectionCounts, connection_counts
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "CerebrosSpace",
     "ConnectionCounts",
     "Level",
+    "MixerPlan",
     "OutputHead",
     "Plan",
     "PlanError",
@@ -48,6 +50,7 @@ __all__ = [
     "Unit",
     "block_widths",
     "connection_counts",
+    "drop_path_rates",
     "perturb_structure",
     "residual_plan",
     "sample_plan",

@@ -107,6 +107,13 @@ class Unit:
         before the Dense layer.
     dropout : float, default=0.0
         Dropout rate applied to the unit's output during training.
+    drop_path : float, default=0.0
+        Stochastic-depth rate, in ``[0, 1)``: during training the unit's
+        whole output (after dropout) is zeroed for a random share
+        ``drop_path`` of the rows and the kept rows are scaled by
+        ``1 / (1 - drop_path)``; at inference the output passes unchanged.
+        Units that read this unit then see zeros in its place for the dropped
+        rows, as if the unit were not there.
     """
 
     neurons: int
@@ -116,6 +123,7 @@ class Unit:
     gated: tuple[int, ...] = ()
     batch_norm: bool = False
     dropout: float = 0.0
+    drop_path: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", _as_refs(self.inputs))
@@ -132,6 +140,7 @@ class Unit:
             "gated": list(self.gated),
             "batch_norm": self.batch_norm,
             "dropout": self.dropout,
+            "drop_path": self.drop_path,
         }
 
 
@@ -413,6 +422,8 @@ def _check_unit(plan: Plan, k: int, i: int, unit: Unit) -> None:
         )
     if not 0.0 <= unit.dropout < 1.0:
         raise PlanError(f"{where}: dropout must be in [0, 1), got {unit.dropout}.")
+    if not 0.0 <= unit.drop_path < 1.0:
+        raise PlanError(f"{where}: drop_path must be in [0, 1), got {unit.drop_path}.")
     _check_refs(plan, where, k, unit.inputs)
     if len(set(unit.laterals)) != len(unit.laterals):
         raise PlanError(f"{where} lists the same lateral input more than once.")

@@ -5,6 +5,17 @@ stack and concatenated with the stack's output, and that concatenation is the
 next block's input. Unrolled, the first layer of block ``b`` therefore sees the
 features and the last layer of every earlier block: in plan terms, skip
 connections from level 0 and from each earlier block's last level.
+
+Stochastic depth drops a block's branch for some rows during training. Since
+the carried input is concatenated rather than added, the branch of block
+``b`` is exactly what block ``b`` appends to the concatenation: its last
+layer's output. That is where the plan puts the rate (``Unit.drop_path``), so
+for a dropped row every later block and the head see zeros in block ``b``'s
+slot and the features and other blocks unchanged, which is the network
+without block ``b``. The rates follow the linear decay rule of Huang et al.
+(2016), "Deep networks with stochastic depth": block ``b`` of ``B`` gets
+``stochastic_depth * b / B``, so the last block is dropped most and the
+first, whose output every later block builds on, least.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from collections.abc import Sequence
 
 from ._plan import Level, OutputHead, Plan, PlanError, Ref, Unit
 
-__all__ = ["block_widths", "residual_plan"]
+__all__ = ["block_widths", "drop_path_rates", "residual_plan"]
 
 
 def block_widths(units: int, layers_per_block: int, taper: int = 0) -> list[int]:
@@ -53,6 +64,31 @@ def block_widths(units: int, layers_per_block: int, taper: int = 0) -> list[int]
     return [units - j * taper for j in range(layers_per_block)]
 
 
+def drop_path_rates(stochastic_depth: float, n_blocks: int) -> list[float]:
+    """Stochastic-depth rate of each block under the linear decay rule.
+
+    Parameters
+    ----------
+    stochastic_depth : float
+        Rate of the last block, in ``[0, 1)``.
+    n_blocks : int
+        Number of blocks.
+
+    Returns
+    -------
+    list of float
+        ``stochastic_depth * b / n_blocks`` for ``b = 1, ..., n_blocks``.
+
+    Examples
+    --------
+    >>> drop_path_rates(0.1, 2)
+    [0.05, 0.1]
+    """
+    if not 0.0 <= stochastic_depth < 1.0:
+        raise PlanError(f"stochastic_depth must be in [0, 1), got {stochastic_depth}.")
+    return [stochastic_depth * b / n_blocks for b in range(1, n_blocks + 1)]
+
+
 def residual_plan(
     *,
     n_blocks: int = 2,
@@ -63,6 +99,7 @@ def residual_plan(
     dropout: float = 0.0,
     batch_norm: bool = False,
     head_layers: Sequence[int] = (),
+    stochastic_depth: float = 0.0,
     name: str = "residual_mlp",
 ) -> Plan:
     """Plan of a residual MLP.
@@ -85,6 +122,11 @@ def residual_plan(
         Batch-normalise the input of every hidden layer.
     head_layers : sequence of int, default=()
         Widths of plain Dense layers between the last block and the output.
+    stochastic_depth : float, default=0.0
+        Stochastic-depth rate of the last block, in ``[0, 1)``; block ``b``
+        drops its output for a share ``stochastic_depth * b / n_blocks`` of
+        the rows during training (:func:`drop_path_rates`). Head layers are
+        never dropped.
     name : str, default="residual_mlp"
         Name of the plan and of the built model.
 
@@ -105,23 +147,26 @@ def residual_plan(
     if n_blocks < 0:
         raise PlanError(f"n_blocks must be at least 0, got {n_blocks}.")
     widths = block_widths(units, layers_per_block, taper) if n_blocks else []
+    rates = drop_path_rates(stochastic_depth, n_blocks)
 
-    def make(neurons: int, inputs: Sequence[Ref]) -> Level:
+    def make(neurons: int, inputs: Sequence[Ref], drop_path: float = 0.0) -> Level:
         unit = Unit(
             neurons,
             inputs=tuple(inputs),
             activation=activation,
             batch_norm=batch_norm,
             dropout=dropout,
+            drop_path=drop_path,
         )
         return Level((unit,))
 
     levels: list[Level] = []
     carried: list[Ref] = [(0, 0)]  # what the next block's input concatenates
-    for _ in range(n_blocks):
+    for rate in rates:
         for j, width in enumerate(widths):
             inputs = carried if j == 0 else [(len(levels), 0)]
-            levels.append(make(width, inputs))
+            last = j == len(widths) - 1
+            levels.append(make(width, inputs, rate if last else 0.0))
         carried = [*carried, (len(levels), 0)]
     for width in head_layers:
         if int(width) < 1:

@@ -66,15 +66,20 @@ def describe(plan: Plan) -> str:
     -------
     str
         Levels, units, neurons, skip connections and lateral connections
-        (with how many are gated).
+        (with how many are gated); when some units have stochastic depth, how
+        many and their largest ``drop_path``.
     """
     counts = connection_counts(plan)
     neurons = sum(unit.neurons for _, _, unit in plan.iter_units())
-    return (
+    text = (
         f"{_count(plan.n_levels, 'level')}, {_count(plan.n_units, 'unit')}, "
         f"{_count(neurons, 'neuron')}, {_count(counts.skip, 'skip')}, "
         f"{_count(counts.lateral, 'lateral')} ({counts.gated} gated)"
     )
+    rates = [unit.drop_path for _, _, unit in plan.iter_units() if unit.drop_path]
+    if rates:
+        text += f", drop path on {_count(len(rates), 'unit')} (up to {max(rates):g})"
+    return text
 
 
 def summary(plan: Plan, n_features: int | None = None) -> str:
@@ -91,8 +96,8 @@ def summary(plan: Plan, n_features: int | None = None) -> str:
     -------
     str
         A header line, one line a level, one line a unit (width, activation,
-        batch normalisation, dropout, inputs and lateral inputs, gated ones
-        marked ``*``), the head, the connection counts, and the parameters.
+        batch normalisation, dropout, drop path, inputs and lateral inputs,
+        gated ones marked ``*``), the head, the connection counts, and the parameters.
     """
     lines = [f"Plan {plan.name!r}: {describe(plan)}"]
     depth = "none" if plan.max_skip_depth is None else plan.max_skip_depth
@@ -111,6 +116,8 @@ def summary(plan: Plan, n_features: int | None = None) -> str:
                 extras += ", batch norm"
             if unit.dropout:
                 extras += f", dropout {unit.dropout:g}"
+            if unit.drop_path:
+                extras += f", drop path {unit.drop_path:g}"
             sources = ", ".join(unit_name(*r) for r in unit.inputs)
             line = (
                 f"  {unit_name(k, i):<{pad}} {unit.neurons:>5}  ({extras}) <- {sources}"
