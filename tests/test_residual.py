@@ -443,3 +443,24 @@ def test_quality_at_least_scikit_learn_mlp_defaults():
     ours = ResidualMLPClassifier(random_state=0).fit(X_tr, y_tr).score(X_te, y_te)
     theirs = MLPClassifier(random_state=0).fit(X_tr, y_tr).score(X_te, y_te)
     assert ours >= theirs
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "tensorflow",
+    reason="TensorFlow always trains with the library's own loop",
+)
+def test_fit_path_learns_what_the_own_loop_learns(monkeypatch, regression_data):
+    """Off TensorFlow training goes through model.fit with the same batches."""
+    from sklearn_cerebros._keras import _training
+
+    X, y = regression_data
+    params = dict(n_blocks=1, units=16, epochs=8, batch_size=32, random_state=0)
+    through_fit = ResidualMLPRegressor(**params).fit(X, y)
+    monkeypatch.setattr(_training, "_FIT_LOOP_EVERYWHERE", True)
+    own_loop = ResidualMLPRegressor(**params).fit(X, y)
+    assert through_fit.n_iter_ == own_loop.n_iter_
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose(
+            through_fit.history_[key], own_loop.history_[key], rtol=1e-4
+        )
+    np.testing.assert_allclose(through_fit.predict(X), own_loop.predict(X), rtol=1e-4)

@@ -327,6 +327,16 @@ def train(
         )
     monitor = "val_loss" if validation is not None else "loss"
     callbacks, health = _callbacks(settings, monitor)
+    # Weights are always passed, so that every step has the same signature.
+    weights = (
+        np.ones(n, np.float32)
+        if sample_weight is None
+        else np.asarray(sample_weight, np.float32)
+    )
+    if keras.backend.backend() != "tensorflow" and not _FIT_LOOP_EVERYWHERE:
+        return _train_with_fit(
+            model, X, y, weights, validation, settings, rng, callbacks, health
+        )
     cb = keras.callbacks.CallbackList(
         callbacks,
         add_history=False,
@@ -340,12 +350,6 @@ def train(
     model.stop_training = False
     cb.on_train_begin()
     logs: dict[str, float] = {}
-    # Weights are always passed, so that every step has the same signature.
-    weights = (
-        np.ones(n, np.float32)
-        if sample_weight is None
-        else np.asarray(sample_weight, np.float32)
-    )
     for epoch in range(settings.epochs):
         cb.on_epoch_begin(epoch)
         total = 0.0
@@ -378,6 +382,165 @@ def train(
         if model.stop_training:
             break
     cb.on_train_end(logs)
+    if not all(np.isfinite(w).all() for w in model.get_weights()):
+        raise ValueError(
+            "Training diverged: the network's weights are not finite. Lower "
+            "learning_rate, turn on early_stopping, or scale the inputs "
+            "(preprocessing='auto')."
+        )
+    return history
+
+
+# Off TensorFlow, train through ``model.fit`` (see _train_with_fit); tests set
+# this to run our own loop on every backend.
+_FIT_LOOP_EVERYWHERE = False
+
+
+class _ShuffledBatches(keras.utils.PyDataset):
+    """An epoch's batches of one shape, reshuffled by our generator each epoch."""
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        weights: np.ndarray,
+        batch_size: int,
+        rng: np.random.Generator,
+    ) -> None:
+        super().__init__()
+        self.X, self.y, self.weights = X, y, weights
+        self.batch_size, self.rng = batch_size, rng
+        self.steps = math.ceil(len(X) / batch_size)
+        # Unshuffled until the first epoch begins: Keras may read a batch
+        # before that to build the model, and must not use up a shuffle.
+        self.batches = list(_epoch_batches(np.arange(len(X)), batch_size, weights))
+        self._shuffles = 0
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows, w, _ = self.batches[index]
+        return self.X[rows], self.y[rows], w
+
+    def shuffle_for(self, epoch: int) -> None:
+        """Arrange the batches of ``epoch`` (the epoch-th shuffle of ``rng``).
+
+        Called by :class:`_Reshuffle` when a training epoch begins, not by
+        Keras's ``on_epoch_begin`` of the data set, which Keras also calls for
+        a look at the first batch before training.
+        """
+        while self._shuffles <= epoch:
+            order = self.rng.permutation(len(self.X))
+            self._shuffles += 1
+        self.batches = list(_epoch_batches(order, self.batch_size, self.weights))
+
+
+class _Reshuffle(keras.callbacks.Callback):
+    """Gives each training epoch its own shuffle of the batches."""
+
+    def __init__(self, batches: _ShuffledBatches) -> None:
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.batches.shuffle_for(epoch)
+
+
+class _RowMeanLoss(keras.callbacks.Callback):
+    """Makes an epoch's ``loss`` the mean over rows, as in the own loop.
+
+    ``model.fit`` averages the batch losses, so the last batch of an epoch
+    (filled up with weight-0 rows) would count as much as a full one. With
+    one step per call, each batch's loss follows from Keras's running mean
+    (``k * mean_k - (k - 1) * mean_(k-1)``); weighted by the batch's own rows
+    they give the mean over the epoch's rows, which replaces ``logs["loss"]``
+    for every later callback and the history.
+    """
+
+    def __init__(self, batches: _ShuffledBatches) -> None:
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._mean, self._total = 0.0, 0.0
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        mean = float((logs or {})["loss"])
+        loss = (batch + 1) * mean - batch * self._mean
+        self._mean = mean
+        self._total += loss * self.batches.batches[batch][2]
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None and "loss" in logs:
+            logs["loss"] = self._total / len(self.batches.X)
+
+
+class _StopWhenNotFinite(keras.callbacks.Callback):
+    """Stops training, with a warning, at an epoch whose loss is not finite."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if not all(np.isfinite(float(v)) for v in (logs or {}).values()):
+            warnings.warn(
+                f"Training stopped at epoch {epoch + 1}: the loss is not finite. "
+                "Lower learning_rate or check the scale of the inputs.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            self.model.stop_training = True
+
+
+def _train_with_fit(
+    model: keras.Model,
+    X: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None,
+    settings: TrainSettings,
+    rng: np.random.Generator,
+    callbacks: list[keras.callbacks.Callback],
+    health: WeightUpdateMonitor,
+) -> dict[str, list[float]]:
+    """The same training through ``model.fit``, for JAX and PyTorch.
+
+    On these backends ``train_on_batch`` copies every variable in and out of
+    the compiled step at each call, which ``fit`` does once per epoch. The
+    batches are ours (same shape, same shuffles, same weights), and the
+    held-out rows are scored in one batch, so one training step and one
+    test step are compiled per fit. Trained on the same batches, the
+    weights come out as the own loop's (tested); the epoch's ``loss`` is made
+    the mean over rows by :class:`_RowMeanLoss`.
+    """
+    batches = _ShuffledBatches(
+        X, y, weights, max(1, min(settings.batch_size, len(X))), rng
+    )
+    validation_data = None
+    if validation is not None:
+        Xv, yv, wv = validation
+        validation_data = (Xv, yv) if wv is None else (Xv, yv, wv)
+    model.stop_training = False
+    result = model.fit(
+        batches,
+        epochs=settings.epochs,
+        validation_data=validation_data,
+        validation_batch_size=None if validation is None else len(validation[0]),
+        callbacks=[
+            _Reshuffle(batches),
+            _RowMeanLoss(batches),
+            *(callbacks[:-1] if settings.early_stopping else callbacks),
+            _StopWhenNotFinite(),
+            *(callbacks[-1:] if settings.early_stopping else []),
+        ],
+        verbose=1 if settings.verbose >= 1 else 0,
+        shuffle=False,
+    )
+    history = {
+        key: [float(v) for v in result.history[key]]
+        for key in ("loss", "val_loss")
+        if key in result.history
+    }
+    if health.max_weight_update:
+        history["max_weight_update"] = list(health.max_weight_update)
     if not all(np.isfinite(w).all() for w in model.get_weights()):
         raise ValueError(
             "Training diverged: the network's weights are not finite. Lower "
