@@ -169,7 +169,7 @@ def run_trial(
                 rng=rng,
             )
         scored = data.validation if data.validation is not None else data.train
-        raw = predict_array(model, scored[0])
+        raw = predict_array(model, scored[0], compiled=False)
         score = float(
             scorer(_Outputs(target, raw, classifier), scored[0], data.y_score)
         )
@@ -206,7 +206,11 @@ def worker_threads(n_jobs: int | None) -> Iterator[None]:
     thread each. New worker processes inherit the environment, so the block
     sets TensorFlow's thread counts there (unless the user already has). It
     changes nothing in this process, whose TensorFlow has already started, nor
-    on Dask workers, which were started elsewhere.
+    on Dask workers, which were started elsewhere. PyTorch needs nothing
+    here: joblib's loky workers get ``OMP_NUM_THREADS`` of ``cores //
+    n_jobs``, which PyTorch reads when it starts. JAX has no thread setting
+    that took effect in our measurements (``XLA_FLAGS`` with
+    ``--xla_cpu_multi_thread_eigen=false`` changed nothing).
     """
     workers = effective_n_jobs(n_jobs)
     if workers <= 1:

@@ -1,7 +1,8 @@
 """The only package that imports Keras: build plans into models and train them."""
 
-from ._builder import build_model, predict_array
+from ._builder import build_model
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
+from ._forward import predict_array
 from ._layers import DropPath, LateralGate
 from ._mixer import build_mixer
 from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from ..architecture import Plan, Unit, unit_name
 from ._layers import DropPath, LateralGate
 
-__all__ = ["build_model", "predict_array"]
+__all__ = ["build_model"]
 
 
 def _build_unit(
@@ -89,24 +88,3 @@ def build_model(
         plan.head.units, activation=plan.head.activation, name="head", dtype="float32"
     )(x)
     return keras.Model(inputs=inputs, outputs=y, name=plan.name)
-
-
-def predict_array(
-    model: keras.Model, X: np.ndarray, chunk_size: int = 8192
-) -> np.ndarray:
-    """Run a model on an array in inference mode and return a numpy array.
-
-    Calls the model directly, chunk by chunk, instead of ``model.predict``:
-    for the small networks and tables we serve, ``predict``'s batching machinery
-    costs far more than the arithmetic (about 0.1 s against a few milliseconds
-    for one row on TensorFlow). Memory stays bounded by ``chunk_size`` rows.
-    """
-    n = len(X)
-    if n == 0:
-        raise ValueError("Cannot predict on an empty array.")
-    parts = [
-        keras.ops.convert_to_numpy(model(X[s : s + chunk_size], training=False))
-        for s in range(0, n, chunk_size)
-    ]
-    out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
-    return out.astype(np.float64, copy=False)
