@@ -1,9 +1,13 @@
 """Profiles: how much of each study to run.
 
-``small`` runs in minutes on 2 cores and is what the docs report unless they
-say otherwise; ``full`` is the complete protocol (its measured or estimated
-run time is in ``benchmarks/README.md``); ``tiny`` only checks that the
-harness works end to end (the tests use it) and its scores mean nothing.
+``tiny`` only checks that the harness works end to end (the tests use it);
+its scores mean nothing. ``small`` is a smoke-level sanity profile: every
+study with every model kind, in about five minutes on 2 idle cores, but on
+two folds, one seed and a two-trial Cerebros "search", so its numbers are
+thin evidence. ``full`` is the complete protocol (5 folds x 3 seeds in every
+study); its run time is estimated by ``python -m benchmarks --profile full
+--study all --estimate`` (see :mod:`benchmarks._estimate`) and stated in
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["PROFILES", "Profile"]
+__all__ = ["PROFILES", "Profile", "with_overrides"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,11 @@ class Profile:
     depths: tuple[int, ...] = (1, 2, 4, 8, 16)
 
 
+#: The small profile's Cerebros "search": two random networks, no evolution.
+SMALL_CEREBROS: dict[str, Any] = {"n_trials": 2, "n_generations": 1, "max_time": 20}
+#: The full profile's: 12 trials in 3 generations, no new trial after 120 s.
+FULL_CEREBROS: dict[str, Any] = {"n_trials": 12, "n_generations": 3, "max_time": 120}
+
 PROFILES: dict[str, Profile] = {
     "tiny": Profile(
         name="tiny",
@@ -96,14 +105,25 @@ PROFILES: dict[str, Profile] = {
         fractions=(0.5, 1.0),
         depths=(1, 2),
     ),
-    "small": Profile(name="small", n_splits=3),
+    # Smoke level: about 5 minutes for all three studies on 2 idle cores.
+    "small": Profile(
+        name="small",
+        n_splits=3,
+        max_folds=2,
+        cerebros=SMALL_CEREBROS,
+        quality_datasets=("ames", "diabetes", "breast_cancer"),
+        curves_datasets=("ames",),
+        depth_datasets=("ames",),
+        depths=(1, 4, 16),
+    ),
     "full": Profile(
         name="full",
         n_splits=5,
         seeds=(0, 1, 2),
-        cerebros={"n_trials": 12, "n_generations": 3, "max_time": 300},
+        cerebros=FULL_CEREBROS,
         quality_datasets=Profile("x").quality_datasets + ("digits",),
-        depth_datasets=("ames", "concrete"),
+        curves_datasets=("ames", "digits"),
+        depth_datasets=("ames",),
     ),
 }
 
