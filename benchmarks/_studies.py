@@ -57,8 +57,14 @@ def _folds_described(profile: Profile) -> str:
     return f"{profile.n_splits}-fold CV"
 
 
-def _models_described(models: Sequence[str]) -> str:
-    return "; ".join(f"`{m}`: {MODELS[m][0]}" for m in models)
+def _models_described(models: Sequence[str], profile: Profile) -> str:
+    def text(model: str) -> str:
+        if model == "cerebros":
+            budget = ", ".join(f"{k}={v}" for k, v in profile.cerebros.items())
+            return f"Cerebros search ({budget})"
+        return MODELS[model][0]
+
+    return "; ".join(f"`{m}`: {text(m)}" for m in models)
 
 
 def run_quality(
@@ -91,7 +97,7 @@ def run_quality(
         "StratifiedKFold for classes; shuffle=True, random_state=0), model "
         f"seeds {list(profile.seeds)}. Score: RMSE for regression (lower is "
         "better), accuracy for classification (higher is better), mean ± std "
-        f"over folds and seeds. Models: {_models_described(models)}."
+        f"over folds and seeds. Models: {_models_described(models, profile)}."
     )
     _write_markdown(
         out / "quality.md",
@@ -141,7 +147,7 @@ def run_curves(
         f"study; each training fold cut to {shares} "
         "of its rows (nested subsets, stratified for classes), scored on the "
         f"whole test fold; model seeds {list(profile.seeds)}. "
-        f"Models: {_models_described(models)}."
+        f"Models: {_models_described(models, profile)}."
     )
     _write_markdown(
         out / "curves.md",
