@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._datasets import DATASETS
+from ._estimate import calibrate, estimate, format_estimate
 from ._models import MODELS
-from ._profiles import PROFILES, with_overrides
+from ._profiles import PROFILES, Profile, with_overrides
 from ._studies import (
     SPEED_PARTS,
     load_datasets,
@@ -21,6 +22,7 @@ from ._studies import (
 )
 
 STUDY_NAMES = ("quality", "curves", "depth", "speed")
+DEFAULT_CALIBRATION = Path(__file__).resolve().parent / "results" / "small"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -70,6 +72,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the PNGs")
     parser.add_argument(
+        "--estimate",
+        action="store_true",
+        help="dry run: print the number of fits per study, data set and model "
+        "and an estimate of their time, fit nothing",
+    )
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=DEFAULT_CALIBRATION,
+        help="results directory whose CSVs price the fits of --estimate "
+        "(default: the committed small-profile results)",
+    )
+    parser.add_argument(
         "--speed-part",
         nargs="+",
         choices=list(SPEED_PARTS),
@@ -83,6 +98,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "'--repeats 2' (every script run must accept them)",
     )
     return parser.parse_args(argv)
+
+
+def print_estimate(
+    args: argparse.Namespace, studies: Sequence[str], profile: Profile
+) -> None:
+    """Print the dry run of ``--estimate`` (see :mod:`benchmarks._estimate`)."""
+    import keras
+
+    paths = sorted(Path(args.calibration).rglob("*.csv"))
+    calibration = calibrate(paths, backend=keras.backend.backend())
+    estimates = estimate(studies, profile, calibration, args.datasets, args.models)
+    print(format_estimate(estimates, profile, calibration))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -100,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         fractions=tuple(args.fractions) if args.fractions else None,
         depths=tuple(args.depths) if args.depths else None,
     )
+    if args.estimate:
+        print_estimate(args, [s for s in studies if s != "speed"], profile)
+        return
     plot = not args.no_plot
     start = time.perf_counter()
     for study in studies:
