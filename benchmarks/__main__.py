@@ -57,8 +57,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--folds",
         type=int,
-        help="run only the first FOLDS folds of the n-splits split (training "
-        "sets keep the full protocol's size)",
+        help="run only the first FOLDS folds of the n-splits split in every "
+        "study (training sets keep the full protocol's size)",
     )
     parser.add_argument("--seeds", type=int, nargs="+", help="override the seeds")
     parser.add_argument(
@@ -123,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         PROFILES[args.profile],
         n_splits=args.n_splits,
         max_folds=args.folds,
+        study_folds={} if args.folds else None,
         seeds=tuple(args.seeds) if args.seeds else None,
         fractions=tuple(args.fractions) if args.fractions else None,
         depths=tuple(args.depths) if args.depths else None,

@@ -195,7 +195,8 @@ def planned_fits(
     """Every fit ``study`` makes on a table of ``n_rows``: (model, rows, size).
 
     The counts follow the loops of :mod:`benchmarks._studies`: folds x seeds
-    x models, times the fractions (``curves``) or the depths (``depth``).
+    x models, times the fractions (``curves``) or the depths (``depth``);
+    ``profile`` is the study's (:meth:`~benchmarks._profiles.Profile.for_study`).
     ``size`` is ``depth / 4`` for the depth study's networks, else 1.
     """
     for n_train in _train_sizes(n_rows, profile):
@@ -265,16 +266,17 @@ def estimate(
     """
     out = []
     for study in studies:
+        study_profile = profile.for_study(study)
         names = datasets or getattr(profile, f"{study}_datasets")
         chosen = list(models or getattr(profile, f"{study}_models"))
         if study != "depth":  # the depth study does not drop LightGBM
             chosen = available_models(chosen)
         for name in names:
             totals: dict[str, list[float]] = {m: [] for m in chosen}
-            fits = planned_fits(study, DATASET_ROWS[name], chosen, profile)
+            fits = planned_fits(study, DATASET_ROWS[name], chosen, study_profile)
             for model, n_train, size in fits:
                 totals[model].append(
-                    fit_seconds(calibration, model, name, n_train, size, profile)
+                    fit_seconds(calibration, model, name, n_train, size, study_profile)
                 )
             out += [
                 Estimate(study, name, m, len(s), math.fsum(s))

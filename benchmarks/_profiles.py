@@ -3,8 +3,9 @@
 ``tiny`` only checks that the harness works end to end (the tests use it);
 its scores mean nothing. ``small`` is a smoke-level sanity profile: every
 study with every model kind, in about five minutes on 2 idle cores, but on
-two folds, one seed and a two-trial Cerebros "search", so its numbers are
-thin evidence. ``full`` is the complete protocol (5 folds x 3 seeds in every
+two folds (the learning curves on one), one seed, two data sets in the
+quality study and a two-trial Cerebros "search", so its numbers are thin
+evidence. ``full`` is the complete protocol (5 folds x 3 seeds in every
 study); its run time is estimated by ``python -m benchmarks --profile full
 --study all --estimate`` (see :mod:`benchmarks._estimate`) and stated in
 ``benchmarks/README.md``.
@@ -31,6 +32,9 @@ class Profile:
         ``shuffle=True, random_state=0``: fixed splits).
     max_folds : int or None
         Run only the first ``max_folds`` folds of the split (None: all).
+    study_folds : dict
+        Study name -> ``max_folds`` of that study, where it differs (the
+        small profile's learning curves run one fold); see :meth:`for_study`.
     seeds : tuple of int
         ``random_state`` of the models; each fold is fitted once per seed.
     epochs : int
@@ -53,6 +57,7 @@ class Profile:
     name: str
     n_splits: int = 5
     max_folds: int | None = None
+    study_folds: dict[str, int] = field(default_factory=dict)
     seeds: tuple[int, ...] = (0,)
     epochs: int = 200
     width: int = 128
@@ -81,6 +86,12 @@ class Profile:
     depth_datasets: tuple[str, ...] = ("ames",)
     depth_models: tuple[str, ...] = ("residual_mlp", "plain_mlp", "sk_mlp")
     depths: tuple[int, ...] = (1, 2, 4, 8, 16)
+
+    def for_study(self, study: str) -> Profile:
+        """This profile with the folds of ``study`` (``study_folds``) applied."""
+        if study not in self.study_folds:
+            return self
+        return replace(self, max_folds=self.study_folds[study], study_folds={})
 
 
 #: The small profile's Cerebros "search": two random networks, no evolution.
@@ -111,8 +122,9 @@ PROFILES: dict[str, Profile] = {
         name="small",
         n_splits=3,
         max_folds=2,
+        study_folds={"curves": 1},
         cerebros=SMALL_CEREBROS,
-        quality_datasets=("ames", "diabetes", "breast_cancer"),
+        quality_datasets=("ames", "breast_cancer"),
         curves_datasets=("ames",),
         depth_datasets=("ames",),
         depths=(1, 4, 16),

@@ -75,6 +75,7 @@ def run_quality(
     Writes ``quality.csv`` (one row per data set, model, seed and fold) and
     ``quality.md`` (one row per data set and model). Returns the summary.
     """
+    profile = profile.for_study("quality")
     out.mkdir(parents=True, exist_ok=True)
     models = available_models(models)
     log = CsvLog(out / "quality.csv")
@@ -123,6 +124,7 @@ def run_curves(
     :func:`benchmarks._datasets.subsample`); the test fold stays whole.
     Writes ``curves.csv``, ``curves.md`` and ``curves.png``.
     """
+    profile = profile.for_study("curves")
     out.mkdir(parents=True, exist_ok=True)
     models = available_models(models)
     log = CsvLog(out / "curves.csv")
@@ -179,6 +181,7 @@ def run_depth(
     worse) can be told apart. Writes ``depth.csv``, ``depth.md``,
     ``depth.png``.
     """
+    profile = profile.for_study("depth")
     out.mkdir(parents=True, exist_ok=True)
     log = CsvLog(out / "depth.csv")
     start = time.perf_counter()

@@ -98,7 +98,7 @@ def test_tiny_quality_run_writes_csv_and_markdown(tmp_path, name, frame, task, m
 
 def test_tiny_curves_and_depth_write_tables_and_plots(tmp_path):
     data = [make_dataset("toy_reg", *_regression_frame(80), "regression", "test")]
-    profile = with_overrides(TINY, max_folds=1)
+    profile = with_overrides(TINY, study_folds={"depth": 1})  # curves: 2 folds
     curves = run_curves(data, ["residual_mlp", "hgb"], profile, tmp_path)
     assert {r["fraction"] for r in curves} == set(TINY.fractions)
     half = [r for r in curves if r["fraction"] == 0.5][0]
@@ -108,18 +108,23 @@ def test_tiny_curves_and_depth_write_tables_and_plots(tmp_path):
     assert {(r["depth"], r["model"]) for r in depth} == {
         (d, m) for d in TINY.depths for m in ("residual_mlp", "plain_mlp")
     }
-    assert all(r["n_fits"] == 1 for r in depth)  # max_folds=1
+    assert all(r["n_fits"] == 1 for r in depth)  # study_folds
+    assert {r["n_fits"] for r in curves} == {TINY.n_splits}
     assert all(np.isfinite(r["train_score_mean"]) for r in depth)
     # the dry run plans exactly the fits the studies made (KFold sizes)
     curves_rows = _read(tmp_path / "curves.csv")
     curves_done = [(r["model"], int(r["n_train"])) for r in curves_rows]
-    planned = planned_fits("curves", 80, ["residual_mlp", "hgb"], profile)
+    planned = planned_fits(
+        "curves", 80, ["residual_mlp", "hgb"], profile.for_study("curves")
+    )
     assert sorted(curves_done) == sorted((m, n) for m, n, _ in planned)
     depth_done = [
         (r["model"], int(r["n_train"]), int(r["depth"]) / 4)
         for r in _read(tmp_path / "depth.csv")
     ]
-    planned = planned_fits("depth", 80, ["residual_mlp", "plain_mlp"], profile)
+    planned = planned_fits(
+        "depth", 80, ["residual_mlp", "plain_mlp"], profile.for_study("depth")
+    )
     assert sorted(depth_done) == sorted(planned)
     for name in ("curves", "depth"):
         assert (tmp_path / f"{name}.csv").stat().st_size > 0
@@ -178,14 +183,15 @@ def test_estimate_prints_the_fits_of_the_protocol(tmp_path, capsys):
     small = PROFILES["small"]
     folds = small.max_folds * len(small.seeds)
     assert folds == 2 and len(small.fractions) == 4 and len(small.depths) == 3
-    # 2 folds x 1 seed; x 4 fractions in the curves; x 3 depths in the depth study
+    assert small.for_study("curves").max_folds == 1
+    # 2 folds x 1 seed; the curves: 1 fold x 4 fractions; the depth study: x 3 depths
     assert "| quality | ames | `hgb` | 2 | 2.0 | 4 s |" in out
     assert "| quality | breast_cancer | `cerebros` | 2 | 20.0 | 40 s |" in out
-    assert "| curves | ames | `sk_mlp` | 8 | 2.0 | 16 s |" in out
+    assert "| curves | ames | `sk_mlp` | 4 | 2.0 | 8 s |" in out
     assert "| depth | ames | `plain_mlp` | 6 |" in out
     n_models = len(available_models(small.quality_models))
     n_quality = folds * len(small.quality_datasets) * n_models
-    n_curves = folds * 4 * len(small.curves_models)
+    n_curves = 1 * 4 * len(small.curves_models)
     n_depth = folds * 3 * len(small.depth_models)
     assert f"| quality | {n_quality} |" in out
     assert f"| **total** | {n_quality + n_curves + n_depth} |" in out
