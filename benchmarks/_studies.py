@@ -52,6 +52,8 @@ def _write_markdown(
 
 
 def _folds_described(profile: Profile) -> str:
+    if profile.max_folds == 1 and profile.n_splits > 1:
+        return f"the first fold of {profile.n_splits}-fold CV"
     if profile.max_folds and profile.max_folds < profile.n_splits:
         return f"the first {profile.max_folds} folds of {profile.n_splits}-fold CV"
     return f"{profile.n_splits}-fold CV"
