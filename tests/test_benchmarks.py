@@ -222,6 +222,27 @@ def test_estimate_prices_the_cerebros_budget_and_the_depth(tmp_path):
     assert price("plain_mlp", full, size=1.0) == pytest.approx(1.0)
 
 
+def test_estimate_prices_each_dataset_and_the_epoch_cap(tmp_path):
+    rows = [
+        dict(model="hgb", dataset="ames", n_train=1000, fit_time=1.0),
+        dict(model="hgb", dataset="ames", n_train=2000, fit_time=2.0),
+        dict(model="hgb", dataset="digits", n_train=1000, fit_time=4.0),
+        dict(model="hgb", dataset="digits", n_train=2000, fit_time=8.0),
+        dict(model="sk_mlp", dataset="ames", n_train=1000, fit_time=5.0, n_iter=50),
+    ]
+    _write_calibration(tmp_path / "c.csv", rows)
+    cal = calibrate([tmp_path / "c.csv"])
+    full = PROFILES["full"]
+    # one line for the model (2.5 s per 1,000 rows), scaled to each table's level
+    assert fit_seconds(cal, "hgb", "ames", 3000, 1.0, full) == pytest.approx(3.0)
+    assert fit_seconds(cal, "hgb", "digits", 3000, 1.0, full) == pytest.approx(12.0)
+    assert fit_seconds(cal, "hgb", "wine", 3000, 1.0, full) == pytest.approx(7.5)
+    # a network capped at 5 epochs, where the calibration ran 50: a tenth
+    capped = with_overrides(full, epochs=5)
+    assert fit_seconds(cal, "sk_mlp", "ames", 1000, 1.0, full) == pytest.approx(5.0)
+    assert fit_seconds(cal, "sk_mlp", "ames", 1000, 1.0, capped) == pytest.approx(0.5)
+
+
 def test_estimate_knows_the_rows_of_every_dataset():
     from benchmarks import load_dataset
 
