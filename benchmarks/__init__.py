@@ -14,7 +14,8 @@ Run ``python -m benchmarks --help`` from the repository root. Four studies:
     Fit overhead over raw Keras, predict latency, search throughput and
     memory, through ``bench_fit.py`` and ``bench_search.py``.
 
-Every data set passes a leakage guard first
+``--estimate`` is a dry run: the fits of each study and an estimate of their
+time (:mod:`benchmarks._estimate`). Every data set passes a leakage guard first
 (:func:`benchmarks._leakage.check_no_leakage`). Results go to ``--out`` as
 CSV (one row per fit) and Markdown (one row per data set and model).
 """

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._datasets import DATASETS
+from ._estimate import calibrate, estimate, format_estimate
 from ._models import MODELS
-from ._profiles import PROFILES, with_overrides
+from ._profiles import PROFILES, Profile, with_overrides
 from ._studies import (
     SPEED_PARTS,
     load_datasets,
@@ -21,6 +22,7 @@ from ._studies import (
 )
 
 STUDY_NAMES = ("quality", "curves", "depth", "speed")
+DEFAULT_CALIBRATION = Path(__file__).resolve().parent / "results" / "small"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -55,8 +57,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--folds",
         type=int,
-        help="run only the first FOLDS folds of the n-splits split (training "
-        "sets keep the full protocol's size)",
+        help="run only the first FOLDS folds of the n-splits split in every "
+        "study (training sets keep the full protocol's size)",
     )
     parser.add_argument("--seeds", type=int, nargs="+", help="override the seeds")
     parser.add_argument(
@@ -69,6 +71,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--depths", type=int, nargs="+", help="override the depth-study depths"
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the PNGs")
+    parser.add_argument(
+        "--estimate",
+        action="store_true",
+        help="dry run: print the number of fits per study, data set and model "
+        "and an estimate of their time, fit nothing",
+    )
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=DEFAULT_CALIBRATION,
+        help="results directory whose CSVs price the fits of --estimate "
+        "(default: the committed small-profile results)",
+    )
     parser.add_argument(
         "--speed-part",
         nargs="+",
@@ -85,6 +100,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def print_estimate(
+    args: argparse.Namespace, studies: Sequence[str], profile: Profile
+) -> None:
+    """Print the dry run of ``--estimate`` (see :mod:`benchmarks._estimate`)."""
+    import keras
+
+    paths = sorted(Path(args.calibration).rglob("*.csv"))
+    calibration = calibrate(paths, backend=keras.backend.backend())
+    estimates = estimate(studies, profile, calibration, args.datasets, args.models)
+    print(format_estimate(estimates, profile, calibration))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     studies = [s for s in STUDY_NAMES if s in args.study]
@@ -96,10 +123,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         PROFILES[args.profile],
         n_splits=args.n_splits,
         max_folds=args.folds,
+        study_folds={} if args.folds else None,
         seeds=tuple(args.seeds) if args.seeds else None,
         fractions=tuple(args.fractions) if args.fractions else None,
         depths=tuple(args.depths) if args.depths else None,
     )
+    if args.estimate:
+        print_estimate(args, [s for s in studies if s != "speed"], profile)
+        return
     plot = not args.no_plot
     start = time.perf_counter()
     for study in studies:

@@ -139,7 +139,7 @@ def lightgbm(task: str, seed: int, profile: Profile, depth: int = N_LAYERS):
 MODELS: dict[str, tuple[str, Factory]] = {
     "residual_mlp": ("ResidualMLP, 2 blocks x 2 layers x width", residual_mlp),
     "plain_mlp": ("ResidualMLP with n_blocks=0: plain Dense layers", plain_mlp),
-    "cerebros": ("Cerebros search, small budget", cerebros),
+    "cerebros": ("Cerebros search, the profile's budget", cerebros),
     "sk_mlp": ("scikit-learn MLP, 4 x width, early stopping", sk_mlp),
     "hgb": ("HistGradientBoosting, defaults", hgb),
     "linear": ("RidgeCV / LogisticRegression", linear),

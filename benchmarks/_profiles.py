@@ -1,9 +1,14 @@
 """Profiles: how much of each study to run.
 
-``small`` runs in minutes on 2 cores and is what the docs report unless they
-say otherwise; ``full`` is the complete protocol (its measured or estimated
-run time is in ``benchmarks/README.md``); ``tiny`` only checks that the
-harness works end to end (the tests use it) and its scores mean nothing.
+``tiny`` only checks that the harness works end to end (the tests use it);
+its scores mean nothing. ``small`` is a smoke-level sanity profile: every
+study with every model kind, in about five minutes on 2 idle cores, but on
+two folds (the learning curves on one), one seed, two data sets in the
+quality study and a two-trial Cerebros "search", so its numbers are thin
+evidence. ``full`` is the complete protocol (5 folds x 3 seeds in every
+study); its run time is estimated by ``python -m benchmarks --profile full
+--study all --estimate`` (see :mod:`benchmarks._estimate`) and stated in
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["PROFILES", "Profile"]
+__all__ = ["PROFILES", "Profile", "with_overrides"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,9 @@ class Profile:
         ``shuffle=True, random_state=0``: fixed splits).
     max_folds : int or None
         Run only the first ``max_folds`` folds of the split (None: all).
+    study_folds : dict
+        Study name -> ``max_folds`` of that study, where it differs (the
+        small profile's learning curves run one fold); see :meth:`for_study`.
     seeds : tuple of int
         ``random_state`` of the models; each fold is fitted once per seed.
     epochs : int
@@ -49,6 +57,7 @@ class Profile:
     name: str
     n_splits: int = 5
     max_folds: int | None = None
+    study_folds: dict[str, int] = field(default_factory=dict)
     seeds: tuple[int, ...] = (0,)
     epochs: int = 200
     width: int = 128
@@ -78,6 +87,18 @@ class Profile:
     depth_models: tuple[str, ...] = ("residual_mlp", "plain_mlp", "sk_mlp")
     depths: tuple[int, ...] = (1, 2, 4, 8, 16)
 
+    def for_study(self, study: str) -> Profile:
+        """This profile with the folds of ``study`` (``study_folds``) applied."""
+        if study not in self.study_folds:
+            return self
+        return replace(self, max_folds=self.study_folds[study], study_folds={})
+
+
+#: The small profile's Cerebros "search": two random networks, no evolution.
+SMALL_CEREBROS: dict[str, Any] = {"n_trials": 2, "n_generations": 1, "max_time": 20}
+#: The full profile's: the library's default 8 trials in 2 generations, no new
+#: trial after 60 s (``bench_search.py --part cv`` runs 300 s searches on Ames).
+FULL_CEREBROS: dict[str, Any] = {"n_trials": 8, "n_generations": 2, "max_time": 60}
 
 PROFILES: dict[str, Profile] = {
     "tiny": Profile(
@@ -96,14 +117,26 @@ PROFILES: dict[str, Profile] = {
         fractions=(0.5, 1.0),
         depths=(1, 2),
     ),
-    "small": Profile(name="small", n_splits=3),
+    # Smoke level: about 5 minutes for all three studies on 2 idle cores.
+    "small": Profile(
+        name="small",
+        n_splits=3,
+        max_folds=2,
+        study_folds={"curves": 1},
+        cerebros=SMALL_CEREBROS,
+        quality_datasets=("ames", "breast_cancer"),
+        curves_datasets=("ames",),
+        depth_datasets=("ames",),
+        depths=(1, 4, 16),
+    ),
     "full": Profile(
         name="full",
         n_splits=5,
         seeds=(0, 1, 2),
-        cerebros={"n_trials": 12, "n_generations": 3, "max_time": 300},
+        cerebros=FULL_CEREBROS,
         quality_datasets=Profile("x").quality_datasets + ("digits",),
-        depth_datasets=("ames", "concrete"),
+        curves_datasets=("ames", "digits"),
+        depth_datasets=("ames",),
     ),
 }
 

@@ -75,8 +75,8 @@ def evaluate(
     ``accuracy`` and ``log_loss``), ``score`` (the data set's headline
     metric), fit and predict seconds, epochs run and epochs-to-best
     (:func:`benchmarks._models.training_info`), warnings raised during fit,
-    and the 1-minute load average. With ``score_train`` the training rows are
-    scored too (``train_score``).
+    the Keras backend (``backend``) and the 1-minute load average. With
+    ``score_train`` the training rows are scored too (``train_score``).
     """
     keras.backend.clear_session()
     est = make_model(model, dataset.task, seed, profile, **model_kwargs)
@@ -91,6 +91,7 @@ def evaluate(
     predict_time = time.perf_counter() - start
     row: dict[str, Any] = {
         "profile": profile.name,
+        "backend": keras.backend.backend(),
         "dataset": dataset.name,
         "task": dataset.task,
         "model": model,
@@ -258,10 +259,21 @@ def memory_gib() -> float | None:
     return None
 
 
+def backend_version() -> str:
+    """The Keras backend and its library's version, e.g. ``"jax 0.10.2"``."""
+    import importlib
+
+    name = keras.backend.backend()
+    try:
+        version = importlib.import_module(name).__version__
+    except (ImportError, AttributeError):
+        version = "?"
+    return f"{name} {version}"
+
+
 def environment_lines() -> list[str]:
-    """Date, hardware, versions, load and command, for the head of each table."""
+    """Date, hardware, backend, versions, load and command, for each table's head."""
     import pandas as pd
-    import tensorflow as tf
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     mem = memory_gib()
@@ -271,8 +283,8 @@ def environment_lines() -> list[str]:
         f"Hardware: {cores or os.cpu_count()} CPU cores ({cpu_model()}), "
         + (f"{mem:.0f} GiB memory, " if mem else "")
         + "no GPU used",
-        f"Versions: Python {platform.python_version()}, TensorFlow {tf.__version__}, "
-        f"Keras {keras.__version__} (backend {keras.backend.backend()}), "
+        f"Keras backend: {backend_version()}",
+        f"Versions: Python {platform.python_version()}, Keras {keras.__version__}, "
         f"scikit-learn {sklearn.__version__}, pandas {pd.__version__}, "
         f"NumPy {np.__version__}",
         f"Load average (1, 5, 15 min) when written: {load}",

@@ -52,13 +52,21 @@ def _write_markdown(
 
 
 def _folds_described(profile: Profile) -> str:
+    if profile.max_folds == 1 and profile.n_splits > 1:
+        return f"the first fold of {profile.n_splits}-fold CV"
     if profile.max_folds and profile.max_folds < profile.n_splits:
         return f"the first {profile.max_folds} folds of {profile.n_splits}-fold CV"
     return f"{profile.n_splits}-fold CV"
 
 
-def _models_described(models: Sequence[str]) -> str:
-    return "; ".join(f"`{m}`: {MODELS[m][0]}" for m in models)
+def _models_described(models: Sequence[str], profile: Profile) -> str:
+    def text(model: str) -> str:
+        if model == "cerebros":
+            budget = ", ".join(f"{k}={v}" for k, v in profile.cerebros.items())
+            return f"Cerebros search ({budget})"
+        return MODELS[model][0]
+
+    return "; ".join(f"`{m}`: {text(m)}" for m in models)
 
 
 def run_quality(
@@ -69,6 +77,7 @@ def run_quality(
     Writes ``quality.csv`` (one row per data set, model, seed and fold) and
     ``quality.md`` (one row per data set and model). Returns the summary.
     """
+    profile = profile.for_study("quality")
     out.mkdir(parents=True, exist_ok=True)
     models = available_models(models)
     log = CsvLog(out / "quality.csv")
@@ -91,7 +100,7 @@ def run_quality(
         "StratifiedKFold for classes; shuffle=True, random_state=0), model "
         f"seeds {list(profile.seeds)}. Score: RMSE for regression (lower is "
         "better), accuracy for classification (higher is better), mean ± std "
-        f"over folds and seeds. Models: {_models_described(models)}."
+        f"over folds and seeds. Models: {_models_described(models, profile)}."
     )
     _write_markdown(
         out / "quality.md",
@@ -117,6 +126,7 @@ def run_curves(
     :func:`benchmarks._datasets.subsample`); the test fold stays whole.
     Writes ``curves.csv``, ``curves.md`` and ``curves.png``.
     """
+    profile = profile.for_study("curves")
     out.mkdir(parents=True, exist_ok=True)
     models = available_models(models)
     log = CsvLog(out / "curves.csv")
@@ -141,7 +151,7 @@ def run_curves(
         f"study; each training fold cut to {shares} "
         "of its rows (nested subsets, stratified for classes), scored on the "
         f"whole test fold; model seeds {list(profile.seeds)}. "
-        f"Models: {_models_described(models)}."
+        f"Models: {_models_described(models, profile)}."
     )
     _write_markdown(
         out / "curves.md",
@@ -173,6 +183,7 @@ def run_depth(
     worse) can be told apart. Writes ``depth.csv``, ``depth.md``,
     ``depth.png``.
     """
+    profile = profile.for_study("depth")
     out.mkdir(parents=True, exist_ok=True)
     log = CsvLog(out / "depth.csv")
     start = time.perf_counter()

@@ -2,6 +2,7 @@
 
 import csv
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +19,8 @@ from benchmarks import (
 )
 from benchmarks.__main__ import main
 from benchmarks._datasets import subsample
+from benchmarks._estimate import DATASET_ROWS, calibrate, fit_seconds, planned_fits
+from benchmarks._models import available_models
 from benchmarks._profiles import with_overrides
 
 TINY = PROFILES["tiny"]
@@ -75,6 +78,7 @@ def test_tiny_quality_run_writes_csv_and_markdown(tmp_path, name, frame, task, m
     assert len(rows) == len(models) * TINY.n_splits
     assert [r["model"] for r in rows[:: TINY.n_splits]] == models
     for row in rows:
+        assert row["backend"] == keras.backend.backend()
         score = float(row["score"])
         assert np.isfinite(score)
         if task == "classification":
@@ -86,6 +90,7 @@ def test_tiny_quality_run_writes_csv_and_markdown(tmp_path, name, frame, task, m
 
     table = (tmp_path / "quality.md").read_text()
     assert "Hardware:" in table and "Versions:" in table
+    assert f"Keras backend: {keras.backend.backend()} " in table
     body = [line for line in table.splitlines() if line.startswith(f"| {name} |")]
     assert len(body) == len(summary) == len(models)
     assert f"| {name} | `hgb` | {data[0].metric} |" in table
@@ -93,7 +98,7 @@ def test_tiny_quality_run_writes_csv_and_markdown(tmp_path, name, frame, task, m
 
 def test_tiny_curves_and_depth_write_tables_and_plots(tmp_path):
     data = [make_dataset("toy_reg", *_regression_frame(80), "regression", "test")]
-    profile = with_overrides(TINY, max_folds=1)
+    profile = with_overrides(TINY, study_folds={"depth": 1})  # curves: 2 folds
     curves = run_curves(data, ["residual_mlp", "hgb"], profile, tmp_path)
     assert {r["fraction"] for r in curves} == set(TINY.fractions)
     half = [r for r in curves if r["fraction"] == 0.5][0]
@@ -103,8 +108,24 @@ def test_tiny_curves_and_depth_write_tables_and_plots(tmp_path):
     assert {(r["depth"], r["model"]) for r in depth} == {
         (d, m) for d in TINY.depths for m in ("residual_mlp", "plain_mlp")
     }
-    assert all(r["n_fits"] == 1 for r in depth)  # max_folds=1
+    assert all(r["n_fits"] == 1 for r in depth)  # study_folds
+    assert {r["n_fits"] for r in curves} == {TINY.n_splits}
     assert all(np.isfinite(r["train_score_mean"]) for r in depth)
+    # the dry run plans exactly the fits the studies made (KFold sizes)
+    curves_rows = _read(tmp_path / "curves.csv")
+    curves_done = [(r["model"], int(r["n_train"])) for r in curves_rows]
+    planned = planned_fits(
+        "curves", 80, ["residual_mlp", "hgb"], profile.for_study("curves")
+    )
+    assert sorted(curves_done) == sorted((m, n) for m, n, _ in planned)
+    depth_done = [
+        (r["model"], int(r["n_train"]), int(r["depth"]) / 4)
+        for r in _read(tmp_path / "depth.csv")
+    ]
+    planned = planned_fits(
+        "depth", 80, ["residual_mlp", "plain_mlp"], profile.for_study("depth")
+    )
+    assert sorted(depth_done) == sorted(planned)
     for name in ("curves", "depth"):
         assert (tmp_path / f"{name}.csv").stat().st_size > 0
         assert "| toy_reg |" in (tmp_path / f"{name}.md").read_text()
@@ -123,6 +144,124 @@ def test_command_line_runs_a_bundled_dataset(tmp_path):
         ("diabetes", "linear")
     ] * 2 + [("diabetes", "hgb")] * 2
     assert float(rows[0]["r2"]) > 0.3  # a ridge fit explains diabetes a little
+
+
+# -- the dry run (--estimate) -------------------------------------------------------
+def _write_calibration(path, rows):
+    fields = ["model", "dataset", "n_train", "fit_time", "n_trials", "n_iter"]
+    fields += ["load_1min", "depth", "backend"]
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({"load_1min": 1.0, "backend": "tensorflow", **row})
+
+
+def _flat_calibration(tmp_path):
+    """Every fit 2 s, whatever its size; a Cerebros trial 10 s."""
+    rows = []
+    for n in (500, 1000):
+        for model in ("residual_mlp", "plain_mlp", "sk_mlp", "hgb", "linear"):
+            rows.append(dict(model=model, dataset="x", n_train=n, fit_time=2.0))
+        rows.append(
+            dict(model="cerebros", dataset="x", n_train=n, fit_time=20.0, n_trials=2)
+        )
+    rows.append(dict(model="lightgbm", dataset="x", n_train=500, fit_time=2.0))
+    _write_calibration(tmp_path / "flat.csv", rows)
+    return tmp_path
+
+
+def test_estimate_prints_the_fits_of_the_protocol(tmp_path, capsys):
+    calibration = _flat_calibration(tmp_path)
+    main(
+        [
+            "--profile", "small", "--study", "all", "--estimate",
+            "--calibration", str(calibration), "--out", str(tmp_path / "none"),
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    small = PROFILES["small"]
+    folds = small.max_folds * len(small.seeds)
+    assert folds == 2 and len(small.fractions) == 4 and len(small.depths) == 3
+    assert small.for_study("curves").max_folds == 1
+    # 2 folds x 1 seed; the curves: 1 fold x 4 fractions; the depth study: x 3 depths
+    assert "| quality | ames | `hgb` | 2 | 2.0 | 4 s |" in out
+    assert "| quality | breast_cancer | `cerebros` | 2 | 20.0 | 40 s |" in out
+    assert "| curves | ames | `sk_mlp` | 4 | 2.0 | 8 s |" in out
+    assert "| depth | ames | `plain_mlp` | 6 |" in out
+    n_models = len(available_models(small.quality_models))
+    n_quality = folds * len(small.quality_datasets) * n_models
+    n_curves = 1 * 4 * len(small.curves_models)
+    n_depth = folds * 3 * len(small.depth_models)
+    assert f"| quality | {n_quality} |" in out
+    assert f"| **total** | {n_quality + n_curves + n_depth} |" in out
+    assert not (tmp_path / "none").exists()  # nothing was run
+
+
+def test_estimate_prices_the_cerebros_budget_and_the_depth(tmp_path):
+    rows = [
+        dict(model="cerebros", dataset="x", n_train=1000, fit_time=30.0, n_trials=3),
+        dict(model="cerebros", dataset="x", n_train=2000, fit_time=60.0, n_trials=3),
+        dict(model="plain_mlp", dataset="x", n_train=1000, fit_time=1.0, depth=4),
+        dict(model="plain_mlp", dataset="x", n_train=1000, fit_time=4.0, depth=16),
+    ]
+    _write_calibration(tmp_path / "c.csv", rows)
+    cal = calibrate([tmp_path / "c.csv"])
+    full = PROFILES["full"]
+
+    def price(model, profile, size=1.0):
+        return fit_seconds(cal, model, "ames", 1000, size, profile)
+
+    # a trial of 10 s: 12 trials would take 120 s, the budget stops at 120 + 10
+    budget = with_overrides(full, cerebros={"n_trials": 12, "max_time": 50})
+    assert price("cerebros", budget) == pytest.approx(60.0)
+    few = with_overrides(full, cerebros={"n_trials": 3, "max_time": 500})
+    assert price("cerebros", few) == pytest.approx(30.0)
+    # the depth study's 16 layers are priced from the 16-layer fits
+    assert price("plain_mlp", full, size=16 / 4) == pytest.approx(4.0)
+    assert price("plain_mlp", full, size=1.0) == pytest.approx(1.0)
+
+
+def test_estimate_prices_each_dataset_and_the_epoch_cap(tmp_path):
+    rows = [
+        dict(model="hgb", dataset="ames", n_train=1000, fit_time=1.0),
+        dict(model="hgb", dataset="ames", n_train=2000, fit_time=2.0),
+        dict(model="hgb", dataset="digits", n_train=1000, fit_time=4.0),
+        dict(model="hgb", dataset="digits", n_train=2000, fit_time=8.0),
+        dict(model="sk_mlp", dataset="ames", n_train=1000, fit_time=5.0, n_iter=50),
+    ]
+    _write_calibration(tmp_path / "c.csv", rows)
+    cal = calibrate([tmp_path / "c.csv"])
+    full = PROFILES["full"]
+    # one line for the model (2.5 s per 1,000 rows), scaled to each table's level
+    assert fit_seconds(cal, "hgb", "ames", 3000, 1.0, full) == pytest.approx(3.0)
+    assert fit_seconds(cal, "hgb", "digits", 3000, 1.0, full) == pytest.approx(12.0)
+    assert fit_seconds(cal, "hgb", "wine", 3000, 1.0, full) == pytest.approx(7.5)
+    # a network capped at 5 epochs, where the calibration ran 50: a tenth
+    capped = with_overrides(full, epochs=5)
+    assert fit_seconds(cal, "sk_mlp", "ames", 1000, 1.0, full) == pytest.approx(5.0)
+    assert fit_seconds(cal, "sk_mlp", "ames", 1000, 1.0, capped) == pytest.approx(0.5)
+
+
+def test_estimate_knows_the_rows_of_every_dataset():
+    from benchmarks import load_dataset
+
+    for name, n_rows in DATASET_ROWS.items():
+        assert len(load_dataset(name).y) == n_rows
+
+
+def test_default_calibration_prices_every_model_of_every_profile():
+    from benchmarks.__main__ import DEFAULT_CALIBRATION
+
+    cal = calibrate(sorted(DEFAULT_CALIBRATION.rglob("*.csv")))
+    assert cal.backend == "tensorflow"
+    studies = ("quality", "curves", "depth")
+    full = PROFILES["full"]
+    models = {m for s in studies for m in getattr(full, f"{s}_models")}
+    models = set(available_models(sorted(models)))
+    assert models <= set(cal.lines)
+    datasets = {d for s in studies for d in getattr(full, f"{s}_datasets")}
+    assert {d for _, d in cal.levels} >= datasets
 
 
 def test_plain_mlp_has_no_skip_connections():
