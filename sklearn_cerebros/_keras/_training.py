@@ -452,30 +452,41 @@ class _Reshuffle(keras.callbacks.Callback):
 class _RowMeanLoss(keras.callbacks.Callback):
     """Makes an epoch's ``loss`` the mean over rows, as in the own loop.
 
-    ``model.fit`` averages the batch losses, so the last batch of an epoch
-    (filled up with weight-0 rows) would count as much as a full one. With
-    one step per call, each batch's loss follows from Keras's running mean
-    (``k * mean_k - (k - 1) * mean_(k-1)``); weighted by the batch's own rows
-    they give the mean over the epoch's rows, which replaces ``logs["loss"]``
+    ``model.fit`` averages the batch losses, and all our batches have
+    ``batch_size`` rows, so the last batch of an epoch (filled up with
+    weight-0 rows) would count as much as a full one. Only that batch has
+    fewer own rows, so the running mean Keras reports after the batch before
+    it, ``m``, and the epoch's mean ``M`` over ``s`` batches are enough: the
+    last batch's loss is ``s * M - (s - 1) * m``, and the mean over rows is
+    ``(B * (s - 1) * m + own * last) / n``, which replaces ``logs["loss"]``
     for every later callback and the history.
+
+    Only that one value is read, and the callback is marked safe for Keras's
+    asynchronous dispatch, so training never waits for a batch's loss (on
+    JAX, reading every batch's loss made each step wait for the last).
     """
+
+    async_safe = True
 
     def __init__(self, batches: _ShuffledBatches) -> None:
         super().__init__()
         self.batches = batches
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._mean, self._total = 0.0, 0.0
+        self._before_last = 0.0
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        mean = float((logs or {})["loss"])
-        loss = (batch + 1) * mean - batch * self._mean
-        self._mean = mean
-        self._total += loss * self.batches.batches[batch][2]
+        if batch == self.batches.steps - 2:
+            self._before_last = float((logs or {})["loss"])
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if logs is not None and "loss" in logs:
-            logs["loss"] = self._total / len(self.batches.X)
+        if logs is None or "loss" not in logs:
+            return
+        steps, size = self.batches.steps, self.batches.batch_size
+        before = self._before_last
+        last = steps * float(logs["loss"]) - (steps - 1) * before
+        own = self.batches.batches[-1][2]
+        logs["loss"] = (size * (steps - 1) * before + own * last) / len(self.batches.X)
 
 
 class _StopWhenNotFinite(keras.callbacks.Callback):
