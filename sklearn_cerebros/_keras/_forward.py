@@ -20,7 +20,8 @@ loss) passes ``compiled=False`` and pays no compilation.
   once for every input size.
 - JAX: ``jax.jit`` of :meth:`keras.Model.stateless_call`, with the rows padded
   up to a power of two (at least 16), so that at most a dozen shapes are ever
-  compiled. Inference rows do not interact, so the padding changes nothing.
+  compiled. Rows do not interact at inference, so the zero rows added change
+  no result (beyond float32 rounding, which can depend on the batch shape).
 - PyTorch: the direct call, which is already about 2.8 ms for one row.
 
 Only the direct call is the Keras API; the compiled paths are the backends'
