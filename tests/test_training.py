@@ -428,3 +428,46 @@ def test_training_loss_is_the_mean_over_the_rows():
     history = train(model, X, y, settings=settings_, rng=np.random.default_rng(0))
     expected = np.mean((model.predict(X, verbose=0) - y) ** 2)
     np.testing.assert_allclose(history["loss"][0], expected, rtol=1e-5)
+
+
+class _BatchCounter(keras.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches.append(batch)
+
+
+def test_batch_callbacks_see_every_batch():
+    """Whatever the backend runs per execution, a user's batch hook sees each batch."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(70, 3)).astype(np.float32)
+    y = rng.normal(size=(70, 1)).astype(np.float32)
+    counter = _BatchCounter()
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    settings_ = TrainSettings(
+        epochs=2,
+        batch_size=16,
+        learning_rate=1e-2,
+        loss="squared_error",
+        early_stopping=False,
+        callbacks=(counter,),
+    )
+    train(model, X, y, settings=settings_, rng=np.random.default_rng(0))
+    assert counter.batches == [0, 1, 2, 3, 4] * 2
+
+
+def test_steps_per_execution_rule():
+    from sklearn_cerebros._keras._training import _steps_per_execution
+
+    plain = keras.callbacks.EarlyStopping()
+    jax = keras.backend.backend() == "jax"
+    # all full batches in one execution, the padded last batch in another
+    assert _steps_per_execution(10, [plain], verbose=0) == (9 if jax else 1)
+    assert _steps_per_execution(1, [plain], verbose=0) == 1
+    # a progress bar or a per-batch callback needs every batch
+    assert _steps_per_execution(10, [plain], verbose=1) == 1
+    assert _steps_per_execution(10, [plain, _BatchCounter()], verbose=0) == 1
