@@ -409,14 +409,19 @@ def test_every_batch_has_one_shape_and_the_same_mean(n, batch_size, seed, weight
     assert sorted(seen) == list(range(n))  # every row once per epoch
 
 
+def _linear_model(n_features: int) -> keras.Model:
+    """One seeded Dense unit on ``n_features`` inputs."""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((n_features,))
+    return keras.Model(inputs, keras.layers.Dense(1)(inputs))
+
+
 def test_training_loss_is_the_mean_over_the_rows():
     """With a ragged last batch, history's loss is still the mean over all rows."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 3)).astype(np.float32)
     y = rng.normal(size=(50, 1)).astype(np.float32)
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model = _linear_model(3)
     settings_ = TrainSettings(
         epochs=1,
         batch_size=16,
@@ -445,9 +450,7 @@ def test_batch_callbacks_see_every_batch():
     X = rng.normal(size=(70, 3)).astype(np.float32)
     y = rng.normal(size=(70, 1)).astype(np.float32)
     counter = _BatchCounter()
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model = _linear_model(3)
     settings_ = TrainSettings(
         epochs=2,
         batch_size=16,
