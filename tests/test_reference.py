@@ -7,7 +7,6 @@ import json
 import keras
 import numpy as np
 import pytest
-
 from _reference_cases import PATH, cases, outputs
 
 pytestmark = pytest.mark.skipif(

@@ -456,7 +456,7 @@ def test_fit_path_learns_what_the_own_loop_learns(monkeypatch, regression_data):
     X, y = regression_data
     params = dict(n_blocks=1, units=16, epochs=8, batch_size=32, random_state=0)
     through_fit = ResidualMLPRegressor(**params).fit(X, y)
-    monkeypatch.setattr(_training, "_FIT_LOOP_EVERYWHERE", True)
+    monkeypatch.setattr(_training, "_engine", lambda backend: _training.train_own_loop)
     own_loop = ResidualMLPRegressor(**params).fit(X, y)
     assert through_fit.n_iter_ == own_loop.n_iter_
     for key in ("loss", "val_loss"):

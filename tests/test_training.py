@@ -388,7 +388,7 @@ def test_search_logs_each_trial_and_saves_the_fitted_network(tmp_path):
     weighted=st.booleans(),
 )
 def test_every_batch_has_one_shape_and_the_same_mean(n, batch_size, seed, weighted):
-    from sklearn_cerebros._keras._training import _epoch_batches
+    from sklearn_cerebros._keras._epochs import epoch_batches
 
     rng = np.random.default_rng(seed)
     order = rng.permutation(n)
@@ -396,7 +396,7 @@ def test_every_batch_has_one_shape_and_the_same_mean(n, batch_size, seed, weight
     losses = rng.uniform(0.0, 3.0, n)  # a per-row loss to average
     batch_size = min(batch_size, n)
     seen = []
-    for rows, w, own in _epoch_batches(order, batch_size, weights):
+    for rows, w, own in epoch_batches(order, batch_size, weights):
         assert len(rows) == len(w) == batch_size  # one shape: one compiled step
         assert np.all(w[own:] == 0)  # the filler rows weigh nothing
         seen.extend(rows[:own])
@@ -464,13 +464,13 @@ def test_batch_callbacks_see_every_batch():
 
 
 def test_steps_per_execution_rule():
-    from sklearn_cerebros._keras._training import _steps_per_execution
+    from sklearn_cerebros._keras._fit_path import steps_per_execution
 
     plain = keras.callbacks.EarlyStopping()
     jax = keras.backend.backend() == "jax"
     # all full batches in one execution, the padded last batch in another
-    assert _steps_per_execution(10, [plain], verbose=0) == (9 if jax else 1)
-    assert _steps_per_execution(1, [plain], verbose=0) == 1
+    assert steps_per_execution(10, [plain], verbose=0) == (9 if jax else 1)
+    assert steps_per_execution(1, [plain], verbose=0) == 1
     # a progress bar or a per-batch callback needs every batch
-    assert _steps_per_execution(10, [plain], verbose=1) == 1
-    assert _steps_per_execution(10, [plain, _BatchCounter()], verbose=0) == 1
+    assert steps_per_execution(10, [plain], verbose=1) == 1
+    assert steps_per_execution(10, [plain, _BatchCounter()], verbose=0) == 1

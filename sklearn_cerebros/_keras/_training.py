@@ -1,18 +1,11 @@
-"""Compile and train one Keras model: the one training loop every estimator uses.
+"""Compile and train one Keras model: what every estimator's training goes through.
 
-The loop drives ``model.train_on_batch`` itself instead of calling
-``model.fit``. On the TensorFlow backend this halves the fit time of our small
-networks (``fit`` rebuilds a ``tf.data`` pipeline and iterator machinery that
-costs more than the arithmetic), it makes shuffling follow our own seeded
-generator on every backend, and it still runs any Keras callback through a
-:class:`keras.callbacks.CallbackList`.
-
-Every batch has the same shape: the last one of an epoch is filled up with
-rows already seen in that epoch, which get weight 0, while its own rows are
-weighted up so that the batch's mean loss is the mean over its own rows. A
-compiled train step (a TensorFlow graph, an XLA program on JAX) is then
-traced and compiled once per fit instead of twice, which on JAX, where
-compiling a step takes about a second, is most of a small fit's time.
+:func:`train` makes the optimiser, the loss and the callbacks from
+:class:`TrainSettings`, compiles the model and hands it to the backend's
+engine: our own loop over ``train_on_batch`` on TensorFlow
+(:mod:`._own_loop`), ``model.fit`` on our own batches on JAX and PyTorch
+(:mod:`._fit_path`). Both train on the same batches in the same order and
+end with the same checks (:mod:`._epochs`).
 """
 
 from __future__ import annotations
@@ -22,8 +15,7 @@ import importlib.util
 import math
 import os
 import random
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +23,8 @@ import keras
 import numpy as np
 
 from ._callbacks import WeightUpdateMonitor
-from ._forward import predict_array
+from ._fit_path import steps_per_execution, train_with_fit
+from ._own_loop import train_own_loop
 
 __all__ = ["LOSSES", "LR_SCHEDULES", "TrainSettings", "make_loss", "seeded", "train"]
 
@@ -53,10 +46,6 @@ LR_SCHEDULES = ("constant", "warmup_cosine", "plateau")
 # every operation for every new shape on first use, which measured no faster
 # on our test suite. PyTorch runs eagerly anyway.
 _EAGER_MAX_STEPS = {"tensorflow": 20}
-
-# Held-out sets up to this many rows are scored in one test_on_batch call on
-# backends other than TensorFlow; larger ones go through predict_array.
-_ONE_BATCH_ROWS = 65536
 
 
 @dataclass(frozen=True)
@@ -230,50 +219,9 @@ def _callbacks(
     return callbacks, health
 
 
-def _loss_value(
-    loss: keras.losses.Loss,
-    model: keras.Model,
-    X: np.ndarray,
-    y: np.ndarray,
-    sample_weight: np.ndarray | None,
-) -> float:
-    """The loss of ``model`` on held-out rows, as training computes it.
-
-    TensorFlow runs the model's forward pass, compiled unless the fit runs
-    eagerly (tracing it costs 40–80 ms, the price of about ten eager calls;
-    tracing ``test_on_batch`` would cost about 0.7 s); other backends use
-    ``test_on_batch``, whose compiled step is built once per fit and is many
-    times faster than running the model one operation at a time.
-    """
-    if keras.backend.backend() != "tensorflow" and len(X) <= _ONE_BATCH_ROWS:
-        out = model.test_on_batch(X, y, sample_weight=sample_weight, return_dict=True)
-        return float(out["loss"])
-    predicted = predict_array(model, X, compiled=not model.run_eagerly)
-    value = loss(y, predicted.astype(np.float32), sample_weight)
-    return float(keras.ops.convert_to_numpy(value))
-
-
-def _epoch_batches(
-    order: np.ndarray, batch_size: int, weights: np.ndarray
-) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-    """Row indices, weights and number of own rows of each batch of an epoch.
-
-    Every batch has ``batch_size`` rows. The last one is filled up with the
-    epoch's first rows at weight 0, and its own rows are weighted by
-    ``batch_size / own`` so that Keras's mean over the batch (the loss summed
-    over rows, divided by the number of rows) is the mean over its own rows.
-    """
-    n = len(order)
-    for start in range(0, n, batch_size):
-        rows = order[start : start + batch_size]
-        own = len(rows)
-        w = weights[rows]
-        if own < batch_size:
-            rows = np.concatenate([rows, order[: batch_size - own]])
-            w = np.concatenate(
-                [w * (batch_size / own), np.zeros(batch_size - own, w.dtype)]
-            )
-        yield rows, w, own
+def _engine(backend: str) -> Callable[..., dict[str, list[float]]]:
+    """The training engine of a Keras backend (see the module docstring)."""
+    return train_own_loop if backend == "tensorflow" else train_with_fit
 
 
 def train(
@@ -315,7 +263,6 @@ def train(
     n = len(X)
     batch_size = max(1, min(settings.batch_size, n))
     steps = math.ceil(n / batch_size)
-    loss_fn = make_loss(settings.loss, settings.label_smoothing)
     if _one_hot_targets(settings):
         n_classes = int(model.outputs[0].shape[-1])
         y = np.eye(n_classes, dtype=np.float32)[np.ravel(y).astype(int)]
@@ -323,7 +270,6 @@ def train(
             Xv, yv, wv = validation
             yv = np.eye(n_classes, dtype=np.float32)[np.ravel(yv).astype(int)]
             validation = (Xv, yv, wv)
-
     if (
         settings.tensorboard_dir is not None
         and importlib.util.find_spec("tensorboard") is None
@@ -331,15 +277,18 @@ def train(
         raise ImportError(
             "tensorboard_dir needs the tensorboard package: pip install tensorboard"
         )
-    monitor = "val_loss" if validation is not None else "loss"
-    callbacks, health = _callbacks(settings, monitor)
-    fit_path = keras.backend.backend() != "tensorflow" and not _FIT_LOOP_EVERYWHERE
+    callbacks, health = _callbacks(
+        settings, "val_loss" if validation is not None else "loss"
+    )
+    engine = _engine(keras.backend.backend())
     compile_model(
         model,
         settings,
         steps * settings.epochs,
         steps,
-        _steps_per_execution(steps, callbacks, settings.verbose) if fit_path else 1,
+        steps_per_execution(steps, callbacks, settings.verbose)
+        if engine is train_with_fit
+        else 1,
     )
     # Weights are always passed, so that every step has the same signature.
     weights = (
@@ -347,265 +296,23 @@ def train(
         if sample_weight is None
         else np.asarray(sample_weight, np.float32)
     )
-    if fit_path:
-        return _train_with_fit(
-            model, X, y, weights, validation, settings, rng, callbacks, health
-        )
-    cb = keras.callbacks.CallbackList(
-        callbacks,
-        add_history=False,
-        add_progbar=settings.verbose >= 1,
-        model=model,
-        verbose=1 if settings.verbose >= 1 else 0,
+    common = dict(
+        batch_size=batch_size,
         epochs=settings.epochs,
-        steps=steps,
+        verbose=settings.verbose,
+        rng=rng,
+        callbacks=callbacks,
+        health=health,
     )
-    history: dict[str, list[float]] = {}
-    model.stop_training = False
-    cb.on_train_begin()
-    logs: dict[str, float] = {}
-    for epoch in range(settings.epochs):
-        cb.on_epoch_begin(epoch)
-        total = 0.0
-        batches = _epoch_batches(rng.permutation(n), batch_size, weights)
-        for step, (rows, w, own) in enumerate(batches):
-            cb.on_train_batch_begin(step)
-            out = model.train_on_batch(
-                X[rows], y[rows], sample_weight=w, return_dict=True
-            )
-            total += float(out["loss"]) * own
-            cb.on_train_batch_end(step, out)
-        logs = {"loss": total / n}
-        if validation is not None:
-            logs["val_loss"] = _loss_value(loss_fn, model, *validation)
-        for key, value in logs.items():
-            history.setdefault(key, []).append(value)
-        if not all(np.isfinite(v) for v in logs.values()):
-            warnings.warn(
-                f"Training stopped at epoch {epoch + 1}: the loss is not finite. "
-                "Lower learning_rate or check the scale of the inputs.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            model.stop_training = True
-        cb.on_epoch_end(epoch, logs)
-        if health.max_weight_update:
-            history.setdefault("max_weight_update", []).append(
-                health.max_weight_update[-1]
-            )
-        if model.stop_training:
-            break
-    cb.on_train_end(logs)
-    if not all(np.isfinite(w).all() for w in model.get_weights()):
-        raise ValueError(
-            "Training diverged: the network's weights are not finite. Lower "
-            "learning_rate, turn on early_stopping, or scale the inputs "
-            "(preprocessing='auto')."
-        )
-    return history
-
-
-# Off TensorFlow, train through ``model.fit`` (see _train_with_fit); tests set
-# this to run our own loop on every backend.
-_FIT_LOOP_EVERYWHERE = False
-
-
-_BATCH_HOOKS = (
-    "on_batch_begin",
-    "on_batch_end",
-    "on_train_batch_begin",
-    "on_train_batch_end",
-)
-
-
-def _steps_per_execution(
-    steps: int, callbacks: Sequence[keras.callbacks.Callback], verbose: int
-) -> int:
-    """Steps of one execution of ``model.fit`` on JAX (PyTorch allows only 1).
-
-    All full batches of an epoch run in one execution and the last, padded
-    batch in a second: Keras then reports the running loss once after the
-    full batches and once at the end of the epoch, which is exactly what
-    :class:`_RowMeanLoss` needs, and the callbacks are called twice an
-    epoch instead of once a batch (on JAX, a fit took 2.06 s instead of
-    2.45 s, medians of 5). When a callback acts on every batch (a user's,
-    TensorBoard's) or a progress bar is shown, every step is its own
-    execution, as Keras otherwise calls batch callbacks only once per
-    execution.
-    """
-    if keras.backend.backend() != "jax":
-        return 1
-    base = keras.callbacks.Callback
-    per_batch = verbose >= 1 or any(
-        getattr(type(cb), hook) is not getattr(base, hook)
-        for cb in callbacks
-        for hook in _BATCH_HOOKS
+    if engine is train_own_loop:
+        loss = make_loss(settings.loss, settings.label_smoothing)
+        return train_own_loop(model, X, y, weights, validation, loss=loss, **common)
+    return train_with_fit(
+        model,
+        X,
+        y,
+        weights,
+        validation,
+        early_stopping=settings.early_stopping,
+        **common,
     )
-    return 1 if per_batch else max(1, steps - 1)
-
-
-class _ShuffledBatches(keras.utils.PyDataset):
-    """An epoch's batches of one shape, reshuffled by our generator each epoch."""
-
-    def __init__(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        weights: np.ndarray,
-        batch_size: int,
-        rng: np.random.Generator,
-    ) -> None:
-        super().__init__()
-        self.X, self.y, self.weights = X, y, weights
-        self.batch_size, self.rng = batch_size, rng
-        self.steps = math.ceil(len(X) / batch_size)
-        # Unshuffled until the first epoch begins: Keras may read a batch
-        # before that to build the model, and must not use up a shuffle.
-        self.batches = list(_epoch_batches(np.arange(len(X)), batch_size, weights))
-        self._shuffles = 0
-
-    def __len__(self) -> int:
-        return self.steps
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows, w, _ = self.batches[index]
-        return self.X[rows], self.y[rows], w
-
-    def shuffle_for(self, epoch: int) -> None:
-        """Arrange the batches of ``epoch`` (the epoch-th shuffle of ``rng``).
-
-        Called by :class:`_Reshuffle` when a training epoch begins, not by
-        Keras's ``on_epoch_begin`` of the data set, which Keras also calls for
-        a look at the first batch before training.
-        """
-        while self._shuffles <= epoch:
-            order = self.rng.permutation(len(self.X))
-            self._shuffles += 1
-        self.batches = list(_epoch_batches(order, self.batch_size, self.weights))
-
-
-class _Reshuffle(keras.callbacks.Callback):
-    """Gives each training epoch its own shuffle of the batches."""
-
-    def __init__(self, batches: _ShuffledBatches) -> None:
-        super().__init__()
-        self.batches = batches
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.batches.shuffle_for(epoch)
-
-
-class _RowMeanLoss(keras.callbacks.Callback):
-    """Makes an epoch's ``loss`` the mean over rows, as in the own loop.
-
-    ``model.fit`` averages the batch losses, and all our batches have
-    ``batch_size`` rows, so the last batch of an epoch (filled up with
-    weight-0 rows) would count as much as a full one. Only that batch has
-    fewer own rows, so the running mean Keras reports after the batch before
-    it, ``m``, and the epoch's mean ``M`` over ``s`` batches are enough: the
-    last batch's loss is ``s * M - (s - 1) * m``, and the mean over rows is
-    ``(B * (s - 1) * m + own * last) / n``, which replaces ``logs["loss"]``
-    for every later callback and the history.
-
-    On JAX, :func:`_steps_per_execution` puts the full batches in one
-    execution, so Keras reports exactly that running mean and the epoch's.
-    Only that one value is read, and the callback is marked safe for Keras's
-    asynchronous dispatch, so training never waits for a batch's loss (on
-    JAX, reading every batch's loss made each step wait for the last).
-    """
-
-    async_safe = True
-
-    def __init__(self, batches: _ShuffledBatches) -> None:
-        super().__init__()
-        self.batches = batches
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._before_last = 0.0
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if batch == self.batches.steps - 2:
-            self._before_last = float((logs or {})["loss"])
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if logs is None or "loss" not in logs:
-            return
-        steps, size = self.batches.steps, self.batches.batch_size
-        before = self._before_last
-        last = steps * float(logs["loss"]) - (steps - 1) * before
-        own = self.batches.batches[-1][2]
-        logs["loss"] = (size * (steps - 1) * before + own * last) / len(self.batches.X)
-
-
-class _StopWhenNotFinite(keras.callbacks.Callback):
-    """Stops training, with a warning, at an epoch whose loss is not finite."""
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if not all(np.isfinite(float(v)) for v in (logs or {}).values()):
-            warnings.warn(
-                f"Training stopped at epoch {epoch + 1}: the loss is not finite. "
-                "Lower learning_rate or check the scale of the inputs.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            self.model.stop_training = True
-
-
-def _train_with_fit(
-    model: keras.Model,
-    X: np.ndarray,
-    y: np.ndarray,
-    weights: np.ndarray,
-    validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None,
-    settings: TrainSettings,
-    rng: np.random.Generator,
-    callbacks: list[keras.callbacks.Callback],
-    health: WeightUpdateMonitor,
-) -> dict[str, list[float]]:
-    """The same training through ``model.fit``, for JAX and PyTorch.
-
-    On these backends ``train_on_batch`` copies every variable in and out of
-    the compiled step at each call, which ``fit`` does once per epoch. The
-    batches are ours (same shape, same shuffles, same weights), and the
-    held-out rows are scored in one batch, so one training step and one
-    test step are compiled per fit. Trained on the same batches, the
-    weights come out as the own loop's (tested); the epoch's ``loss`` is made
-    the mean over rows by :class:`_RowMeanLoss`.
-    """
-    batches = _ShuffledBatches(
-        X, y, weights, max(1, min(settings.batch_size, len(X))), rng
-    )
-    validation_data = None
-    if validation is not None:
-        Xv, yv, wv = validation
-        validation_data = (Xv, yv) if wv is None else (Xv, yv, wv)
-    model.stop_training = False
-    result = model.fit(
-        batches,
-        epochs=settings.epochs,
-        validation_data=validation_data,
-        validation_batch_size=None if validation is None else len(validation[0]),
-        callbacks=[
-            _Reshuffle(batches),
-            _RowMeanLoss(batches),
-            *(callbacks[:-1] if settings.early_stopping else callbacks),
-            _StopWhenNotFinite(),
-            *(callbacks[-1:] if settings.early_stopping else []),
-        ],
-        verbose=1 if settings.verbose >= 1 else 0,
-        shuffle=False,
-    )
-    history = {
-        key: [float(v) for v in result.history[key]]
-        for key in ("loss", "val_loss")
-        if key in result.history
-    }
-    if health.max_weight_update:
-        history["max_weight_update"] = list(health.max_weight_update)
-    if not all(np.isfinite(w).all() for w in model.get_weights()):
-        raise ValueError(
-            "Training diverged: the network's weights are not finite. Lower "
-            "learning_rate, turn on early_stopping, or scale the inputs "
-            "(preprocessing='auto')."
-        )
-    return history
