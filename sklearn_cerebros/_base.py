@@ -33,16 +33,9 @@ from sklearn.utils.validation import (
 )
 
 from ._compat import _check_sample_weight, _fit_context, validate_data
-from ._keras import (
-    LR_SCHEDULES,
-    TrainSettings,
-    build_model,
-    predict_array,
-    seeded,
-    train,
-)
+from ._keras import LR_SCHEDULES, TrainSettings, fit_network, predict_array
 from ._targets import ClassificationTarget, RegressionTarget
-from .architecture import Plan
+from .architecture import NetworkPlan
 
 __all__ = ["BaseNetwork", "NetworkClassifier", "NetworkRegressor", "store_params"]
 
@@ -98,29 +91,32 @@ class BaseNetwork(BaseEstimator, ABC):
     }
 
     # -- what subclasses provide -------------------------------------------
-    def _make_plan(self) -> Plan:
+    def _make_plan(self) -> NetworkPlan:
         """The architecture to build, with a placeholder head.
 
         Single-network estimators override this; a search overrides ``fit``.
         """
         raise NotImplementedError
 
-    def _build_network(self, n_features: int) -> tuple[Any, keras.Model]:
-        """The plan, with the task's head, and the Keras model built from it.
-
-        Estimators whose architecture is not a :class:`Plan` override this.
-        """
-        head = self.target_.head
-        plan = self._make_plan().with_head(head.units, head.activation)
-        return plan, build_model(plan, n_features, base_model=self._base_model())
-
     @abstractmethod
     def _make_target(self) -> Any:
         """A fresh target encoder (see ``_targets``)."""
 
+    def _has_base_model(self) -> bool:
+        """Whether the network is built on a user's Keras model (tandem mode)."""
+        return False
+
     def _base_model(self) -> keras.Model | None:
         """A private copy of the user's base model, or None."""
         return None
+
+    def _warm_start(self) -> bool:
+        """Whether ``fit`` continues training the fitted network."""
+        return False
+
+    def _label_smoothing(self) -> float:
+        """Label smoothing of the training loss (classifiers have a parameter)."""
+        return 0.0
 
     def _fit_sample_weight(
         self, y: np.ndarray, sample_weight: np.ndarray | None
@@ -136,13 +132,11 @@ class BaseNetwork(BaseEstimator, ABC):
 
     # -- input handling ----------------------------------------------------
     def _uses_tabular(self) -> bool:
-        return (
-            self.preprocessing == "auto" and getattr(self, "base_model", None) is None
-        )
+        return self.preprocessing == "auto" and not self._has_base_model()
 
     def _transform_X(self, X: Any, *, reset: bool) -> np.ndarray:
         """Validate ``X`` against what ``fit`` saw and turn it into float32."""
-        if getattr(self, "base_model", None) is not None:
+        if self._has_base_model():
             if self.preprocessing == "standard":
                 raise ValueError(
                     "preprocessing='standard' cannot be combined with base_model: "
@@ -212,7 +206,7 @@ class BaseNetwork(BaseEstimator, ABC):
             warmup_epochs=self.warmup_epochs,
             eta_min=self.eta_min,
             weight_decay=self.weight_decay,
-            label_smoothing=getattr(self, "label_smoothing", 0.0),
+            label_smoothing=self._label_smoothing(),
             checkpoint_path=self.checkpoint_path,
             tensorboard_dir=self.tensorboard_dir,
         )
@@ -308,21 +302,22 @@ class BaseNetwork(BaseEstimator, ABC):
         self
             The fitted estimator.
         """
-        warm = getattr(self, "warm_start", False) and hasattr(self, "model_")
+        warm = self._warm_start() and hasattr(self, "model_")
         data = self._prepare_fit(X, y, sample_weight, X_val, y_val, warm=warm)
-        train_part, val_part, seed = data.train, data.validation, data.seed
-        with seeded(seed):
-            if not warm:
-                self.plan_, self.model_ = self._build_network(data.n_features)
-            history = train(
-                self.model_,
-                train_part[0],
-                train_part[1],
-                sample_weight=train_part[2],
-                validation=val_part,
-                settings=self._settings(),
-                rng=np.random.default_rng(seed),
-            )
+        if not warm:
+            head = self.target_.head
+            self.plan_ = self._make_plan().with_head(head.units, head.activation)
+        trained = fit_network(
+            self.plan_,
+            data.train,
+            data.validation,
+            self._settings(),
+            seed=data.seed,
+            n_features=data.n_features,
+            base_model=None if warm else self._base_model(),
+            model=self.model_ if warm else None,
+        )
+        self.model_, history = trained.model, trained.history
         if warm:
             history = {k: self.history_.get(k, []) + v for k, v in history.items()}
         self.history_ = history
@@ -386,6 +381,9 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
 
     def _make_target(self) -> ClassificationTarget:
         return ClassificationTarget()
+
+    def _label_smoothing(self) -> float:
+        return self.label_smoothing
 
     @property
     def classes_(self) -> np.ndarray:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any
 
-import keras
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import NetworkClassifier, NetworkRegressor, store_params
-from ._keras import build_mixer
 from ._residual_mlp import ATTRIBUTES_DOC, RUN_PARAMS_DOC, TRAINING_PARAMS_DOC
 from .architecture import ACTIVATIONS, MixerPlan
 
@@ -102,10 +100,8 @@ class _MixerPlanMixin:
             stochastic_depth=self.stochastic_depth,
         )
 
-    def _build_network(self, n_features: int) -> tuple[MixerPlan, keras.Model]:
-        head = self.target_.head
-        plan = self._make_plan().with_head(head.units, head.activation)
-        return plan, build_mixer(plan, n_features)
+    def _warm_start(self) -> bool:
+        return self.warm_start
 
 
 class MLPMixerRegressor(_MixerPlanMixin, NetworkRegressor):

@@ -186,6 +186,12 @@ class _ResidualPlanMixin:
             head_layers=tuple(self.head_layers),
         )
 
+    def _has_base_model(self) -> bool:
+        return self.base_model is not None
+
+    def _warm_start(self) -> bool:
+        return self.warm_start
+
     def _base_model(self) -> keras.Model | None:
         if self.base_model is None:
             return None

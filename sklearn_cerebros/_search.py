@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import time
 from numbers import Integral, Real
@@ -18,31 +17,25 @@ from typing import Any
 
 import numpy as np
 from joblib import effective_n_jobs
+from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from ._compat import _fit_context
-from ._keras import build_model, seeded, train
+from ._keras import build, fit_network
+from ._proposer import GenerationProposer, Proposer, rank_key
 from ._trials import (
     ResultsStore,
     TrialData,
     TrialResult,
     TrialRunner,
-    TrialSpec,
     worker_threads,
 )
-from .architecture import (
-    CerebrosSpace,
-    Plan,
-    Structure,
-    perturb_structure,
-    sample_structure,
-)
+from .architecture import CerebrosSpace, Plan
 
 __all__ = ["CerebrosClassifier", "CerebrosRegressor"]
 
-_MAX_SEED = 2**31 - 1
 _SPACE_FIELDS = tuple(f.name for f in dataclasses.fields(CerebrosSpace))
 # Settings that change how a search runs or reports, not which trials it holds.
 _NOT_IN_FINGERPRINT = {
@@ -77,12 +70,6 @@ def _describe(value: Any) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def _rank_key(record: dict[str, Any]) -> tuple[float, int]:
-    """Higher score first; among equal scores, fewer parameters; NaN last."""
-    score = record["score"]
-    return (-score if np.isfinite(score) else np.inf, record.get("n_params", 0))
-
-
 class _CerebrosSearch:
     """The search shared by CerebrosRegressor and CerebrosClassifier."""
 
@@ -105,54 +92,6 @@ class _CerebrosSearch:
         # through JSON once, so that it compares equal to what a resume reads back
         params = json.loads(json.dumps(params, default=_describe))
         return {**params, "n_rows": n_rows, "n_features": data.n_features, "seed": seed}
-
-    # -- generations -------------------------------------------------------------
-    def _generation_specs(
-        self,
-        generation: int,
-        first_index: int,
-        records: dict[int, dict[str, Any]],
-        space: CerebrosSpace,
-        master: np.random.Generator,
-    ) -> list[TrialSpec]:
-        per_generation = math.ceil(
-            self.n_trials / (self.n_generations * self.n_wirings)
-        )
-        parents = self._parents(records, per_generation) if generation else []
-        specs: list[TrialSpec] = []
-        index = first_index
-        for slot in range(per_generation):
-            if parents:
-                parent = parents[slot % len(parents)]
-                structure = perturb_structure(
-                    space, Structure(tuple(map(tuple, parent["structure"]))), master
-                )
-                parent_index = parent["trial"]
-            else:
-                structure, parent_index = sample_structure(space, master), None
-            for _ in range(self.n_wirings):
-                if index >= self.n_trials:
-                    return specs
-                seed = int(master.integers(_MAX_SEED))
-                specs.append(
-                    TrialSpec(index, generation, seed, structure, parent_index)
-                )
-                index += 1
-        return specs
-
-    @staticmethod
-    def _parents(records: dict[int, dict[str, Any]], n: int) -> list[dict[str, Any]]:
-        """The best successful trials so far, one per structure."""
-        ranked = sorted(
-            (r for r in records.values() if r["status"] == "ok"), key=_rank_key
-        )
-        parents, seen = [], set()
-        for record in ranked:
-            key = str(record["structure"])
-            if key not in seen:
-                seen.add(key)
-                parents.append(record)
-        return parents[: max(1, n // 2)]
 
     # -- fit -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -190,75 +129,90 @@ class _CerebrosSearch:
                 "resume=True continues the search recorded in results_dir; "
                 "set results_dir too."
             )
-        store = None
         # A resumed search reuses the recorded seed, so it redraws the same split
         # and the same trials even when random_state is None.
         seed = ResultsStore.recorded_seed(self.results_dir) if self.resume else None
         data = self._prepare_fit(X, y, sample_weight, X_val, y_val, seed=seed)
-        seed = data.seed
+        store = None
         if self.results_dir is not None:
-            fingerprint = self._fingerprint(data, len(data.train[0]), seed)
+            fingerprint = self._fingerprint(data, len(data.train[0]), data.seed)
             store = ResultsStore(self.results_dir, fingerprint, self.resume)
         records = store.load() if store is not None else {}
-
-        scored = data.validation if data.validation is not None else data.train
-        trial_data = TrialData(
-            data.train,
-            data.validation,
-            self.target_.inverse(scored[1]),
-            data.n_features,
+        proposer = GenerationProposer(
+            space,
+            n_trials=self.n_trials,
+            n_generations=self.n_generations,
+            n_wirings=self.n_wirings,
+            rng=np.random.default_rng(data.seed),
         )
+        start = time.perf_counter()
+        best, out_of_time = self._run_trials(
+            proposer, self._trial_arguments(space, data), records, store, data
+        )
+        self._finish(records, best, data, time.perf_counter() - start, out_of_time)
+        if self.checkpoint_path is not None:
+            self.model_.save(os.fspath(self.checkpoint_path))
+        return self
+
+    def _trial_arguments(self, space: CerebrosSpace, data: FitData) -> dict[str, Any]:
+        """What every trial of this search is run with (see ``run_trial``)."""
+        scored = data.validation if data.validation is not None else data.train
         head = self.target_.head
         # Trials save no checkpoint (the fitted network is saved after the
         # search) and log to tensorboard_dir/trial_NNN (see run_trial).
         settings = dataclasses.replace(
             self._settings(), verbose=max(0, self.verbose - 1), checkpoint_path=None
         )
-        run = dict(
+        return dict(
             space=space,
             head=(head.units, head.activation),
-            data=trial_data,
+            data=TrialData(
+                data.train,
+                data.validation,
+                self.target_.inverse(scored[1]),
+                data.n_features,
+            ),
             settings=settings,
             target=self.target_,
             scorer=check_scoring(self, scoring=self._scoring()),
-            classifier=not isinstance(self, NetworkRegressor),
+            classifier=is_classifier(self),
         )
+
+    def _run_trials(
+        self,
+        proposer: Proposer,
+        arguments: dict[str, Any],
+        records: dict[int, dict[str, Any]],
+        store: ResultsStore | None,
+        data: FitData,
+    ) -> tuple[TrialResult | None, bool]:
+        """Train what the proposer proposes until it is done or time runs out.
+
+        Fills ``records`` as trials finish (and the store, when there is one);
+        returns the best trial and whether ``max_time`` cut the search short.
+        With ``max_time`` set, trials start ``n_jobs`` at a time so that the
+        budget is checked between them.
+        """
         best = self._best_of(records, store)
         progress = _progress(self.verbose, self.n_trials, len(records))
         start = time.perf_counter()
-        master = np.random.default_rng(seed)
-        index, out_of_time = 0, False
         runner = TrialRunner(self.n_jobs, self.n_trials - len(records))
         with worker_threads(self.n_jobs), runner:
-            for generation in range(self.n_generations):
-                specs = self._generation_specs(
-                    generation, index, records, space, master
-                )
-                if not specs:
-                    break
-                index = specs[-1].index + 1
+            while specs := proposer.next_trials(records):
                 todo = [s for s in specs if s.index not in records]
-                step = (
-                    effective_n_jobs(self.n_jobs) if self.max_time else len(todo) or 1
-                )
-                for lo in range(0, len(todo), step):
+                step = effective_n_jobs(self.n_jobs) if self.max_time else len(todo)
+                for lo in range(0, len(todo), max(1, step)):
                     if self.max_time and time.perf_counter() - start > self.max_time:
-                        out_of_time = True
-                        break
-                    results = runner.run(todo[lo : lo + step], **run)
-                    for result in results:
+                        progress.close()
+                        return best, True
+                    for result in runner.run(todo[lo : lo + step], **arguments):
                         records[result.record["trial"]] = result.record
                         best = self._keep_if_best(result, best, store, data.n_features)
                         if store is not None:
                             store.append(result.record)
                         progress.update(1)
-                if out_of_time:
-                    break
         progress.close()
-        self._finish(records, best, data, time.perf_counter() - start, out_of_time)
-        if self.checkpoint_path is not None:
-            self.model_.save(os.fspath(self.checkpoint_path))
-        return self
+        return best, False
 
     def _holds_out(self) -> bool:
         return True
@@ -266,7 +220,7 @@ class _CerebrosSearch:
     def _scoring(self) -> Any:
         if self.scoring is not None:
             return self.scoring
-        if isinstance(self, NetworkRegressor):
+        if is_regressor(self):
             return "neg_root_mean_squared_error"
         if self.target_.kind_ == "multilabel-indicator":
             return "neg_log_loss"
@@ -285,7 +239,7 @@ class _CerebrosSearch:
         ok = [r for r in records.values() if r["status"] == "ok"]
         if not ok or store is None:
             return None
-        record = min(ok, key=_rank_key)
+        record = min(ok, key=rank_key)
         weights = store.best_weights(record["trial"])
         return TrialResult(record, weights) if weights is not None else None
 
@@ -299,7 +253,7 @@ class _CerebrosSearch:
         record = result.record
         if record["status"] != "ok" or not np.isfinite(record["score"]):
             return best
-        if best is not None and _rank_key(record) >= _rank_key(best.record):
+        if best is not None and rank_key(record) >= rank_key(best.record):
             return best
         if store is not None:
             store.save_best(
@@ -354,21 +308,20 @@ class _CerebrosSearch:
             if self.tensorboard_dir is None
             else os.path.join(self.tensorboard_dir, "refit"),
         )
-        with seeded(record["seed"]):
-            self.model_ = build_model(self.best_plan_, data.n_features)
-            self.history_ = train(
-                self.model_,
-                X,
-                y,
-                sample_weight=w,
-                settings=settings,
-                rng=np.random.default_rng(record["seed"]),
-            )
+        trained = fit_network(
+            self.best_plan_,
+            (X, y, w),
+            None,
+            settings,
+            seed=record["seed"],
+            n_features=data.n_features,
+        )
+        self.model_, self.history_ = trained.model, trained.history
         self.n_iter_ = settings.epochs
 
 
 def _model_from(record: dict[str, Any], weights: list[np.ndarray], n_features: int):
-    model = build_model(Plan.from_dict(record["plan"]), n_features)
+    model = build(Plan.from_dict(record["plan"]), n_features)
     model.set_weights(weights)
     return model
 
@@ -397,7 +350,7 @@ _COLUMNS = (
 
 def _results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """Columns of per-trial values, like ``cv_results_``; rank 1 is the best."""
-    ok = sorted((r for r in records if r["status"] == "ok"), key=_rank_key)
+    ok = sorted((r for r in records if r["status"] == "ok"), key=rank_key)
     rank = {r["trial"]: i + 1 for i, r in enumerate(ok)}
     table: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
     for record in records:

@@ -28,8 +28,9 @@ from sklearn.utils import Tags
 from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from ._compat import default_joblib_backend
-from ._keras import TrainSettings, build_model, predict_array, seeded, train
-from .architecture import CerebrosSpace, Plan, Structure, wire
+from ._keras import TrainSettings, fit_network, predict_array
+from ._proposer import TrialSpec
+from .architecture import CerebrosSpace, Plan, wire
 
 __all__ = [
     "IN_PROCESS_TRIALS",
@@ -44,17 +45,6 @@ __all__ = [
 # A search with n_jobs=1 runs up to this many trials in the caller's process;
 # a longer one runs them in a worker process (see TrialRunner).
 IN_PROCESS_TRIALS = 20
-
-
-@dataclass(frozen=True)
-class TrialSpec:
-    """What a trial trains: a structure, its generation and its own seed."""
-
-    index: int
-    generation: int
-    seed: int
-    structure: Structure
-    parent: int | None = None
 
 
 @dataclass
@@ -157,17 +147,16 @@ def run_trial(
                     settings.tensorboard_dir, f"trial_{spec.index:03d}"
                 ),
             )
-        with seeded(spec.seed):
-            model = build_model(plan, data.n_features)
-            history = train(
-                model,
-                data.train[0],
-                data.train[1],
-                sample_weight=data.train[2],
-                validation=data.validation,
-                settings=settings,
-                rng=rng,
-            )
+        trained = fit_network(
+            plan,
+            data.train,
+            data.validation,
+            settings,
+            seed=spec.seed,
+            n_features=data.n_features,
+            rng=rng,
+        )
+        model, history = trained.model, trained.history
         scored = data.validation if data.validation is not None else data.train
         raw = predict_array(model, scored[0], compiled=False)
         score = float(

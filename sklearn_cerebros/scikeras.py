@@ -22,7 +22,7 @@ from typing import Any
 
 import keras
 
-from ._keras import build_model
+from ._keras import build
 from .architecture import residual_plan
 
 __all__ = ["residual_mlp_model"]
@@ -86,6 +86,4 @@ head_layers, stochastic_depth
         stochastic_depth=stochastic_depth,
     )
     units_out, activation_out = _head(meta)
-    return build_model(
-        plan.with_head(units_out, activation_out), meta["n_features_in_"]
-    )
+    return build(plan.with_head(units_out, activation_out), meta["n_features_in_"])

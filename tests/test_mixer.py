@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_cerebros import MLPMixerClassifier, MLPMixerRegressor, PlanError
-from sklearn_cerebros._keras import DropPath, build_mixer
+from sklearn_cerebros._keras import DropPath, build
 from sklearn_cerebros.architecture import MixerPlan
 
 # One block keeps the fits quick: a mixer has many small weights, and the
@@ -73,7 +73,7 @@ def test_n_params_equals_keras_count(
         dropout=0.1,
         stochastic_depth=0.2,
     ).with_head(units, "softmax")
-    model = build_mixer(plan, n_features)
+    model = build(plan, n_features)
     assert model.count_params() == plan.n_params(n_features)
     assert plan.n_tokens(n_features) * patch_size >= n_features
     assert plan.padding(n_features) < patch_size
@@ -83,9 +83,9 @@ def test_features_are_padded_to_whole_patches():
     plan = MixerPlan(patch_size=4, hidden_dim=8, n_blocks=1)
     assert (plan.n_tokens(10), plan.padding(10)) == (3, 2)
     assert (plan.n_tokens(12), plan.padding(12)) == (3, 0)
-    model = build_mixer(plan, 10)
+    model = build(plan, 10)
     assert model.get_layer("patches").output.shape[1:] == (3, 4)
-    assert "pad" not in [layer.name for layer in build_mixer(plan, 12).layers]
+    assert "pad" not in [layer.name for layer in build(plan, 12).layers]
 
 
 def test_mixer_plan_round_trips_through_json():
@@ -160,7 +160,7 @@ def test_regressor_learns_and_stochastic_depth_is_off_in_inference(regression_da
     b = keras.ops.convert_to_numpy(reg.model_(Xt, training=True))
     assert not np.allclose(a, b)
     # with the same weights, a network built without stochastic depth agrees
-    plain = build_mixer(
+    plain = build(
         dataclasses.replace(reg.plan_, stochastic_depth=0.0), Xt.shape[1]
     )
     plain.set_weights(reg.model_.get_weights())

@@ -12,7 +12,7 @@ from sklearn.datasets import make_regression
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_cerebros import PlanError, ResidualMLPClassifier, ResidualMLPRegressor
-from sklearn_cerebros._keras import DropPath, build_model
+from sklearn_cerebros._keras import DropPath, build
 from sklearn_cerebros.architecture import (
     Level,
     OutputHead,
@@ -115,7 +115,7 @@ def test_stochastic_depth_is_active_in_training_only(regression_data):
     b = keras.ops.convert_to_numpy(reg.model_(Xt, training=True))
     assert not np.allclose(a, b)
     # inference equals the same weights in a network built without it
-    plain = build_model(residual_plan(n_blocks=2, units=16), Xt.shape[1])
+    plain = build(residual_plan(n_blocks=2, units=16), Xt.shape[1])
     plain.set_weights(reg.model_.get_weights())
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(plain(Xt, training=False)),

@@ -1,23 +1,24 @@
 """The only package that imports Keras: build plans into models and train them."""
 
-from ._builder import build_model
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
 from ._forward import predict_array
 from ._layers import DropPath, LateralGate
-from ._mixer import build_mixer
+from ._network import Arrays, TrainedNetwork, build, fit_network
 from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
 
 __all__ = [
     "LOSSES",
     "LR_SCHEDULES",
+    "Arrays",
     "DropPath",
     "GradientHealthWarning",
     "LateralGate",
     "TrainSettings",
-    "build_mixer",
-    "build_model",
+    "TrainedNetwork",
+    "WeightUpdateMonitor",
+    "build",
+    "fit_network",
     "predict_array",
     "seeded",
     "train",
-    "WeightUpdateMonitor",
 ]

@@ -8,6 +8,8 @@ construction and round-trip through JSON with :meth:`Plan.to_dict` and
 Cerebros plans are drawn from a :class:`CerebrosSpace`: :func:`sample_plan`
 in one go, or :func:`sample_structure` then :func:`wire` to retry the wiring
 of a structure, and :func:`perturb_structure` to move a structure by one step.
+Every kind of plan (:class:`Plan`, :class:`MixerPlan`) follows the
+:class:`NetworkPlan` protocol; :func:`plan_from_dict` reads any of them back.
 """
 
 from ._cerebros import (
@@ -31,6 +33,7 @@ from ._plan import (
     Unit,
     unit_name,
 )
+from ._protocol import NetworkPlan, plan_from_dict
 from ._residual import block_widths, drop_path_rates, residual_plan
 from ._summary import ConnectionCounts, connection_counts
 
@@ -43,6 +46,7 @@ __all__ = [
     "ConnectionCounts",
     "Level",
     "MixerPlan",
+    "NetworkPlan",
     "OutputHead",
     "Plan",
     "PlanError",
@@ -52,6 +56,7 @@ __all__ = [
     "connection_counts",
     "drop_path_rates",
     "perturb_structure",
+    "plan_from_dict",
     "residual_plan",
     "sample_plan",
     "sample_structure",

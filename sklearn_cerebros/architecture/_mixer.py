@@ -26,7 +26,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ._plan import ACTIVATIONS, OUTPUT_ACTIVATIONS, PlanError
 from ._residual import drop_path_rates
@@ -95,6 +95,9 @@ class MixerPlan:
     head_units: int = 1
     head_activation: str = "linear"
     name: str = field(default="mlp_mixer", compare=False)
+
+    #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
+    FORMAT: ClassVar[str] = _FORMAT
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "ACTIVATIONS",
@@ -238,6 +238,9 @@ class Plan:
     max_skip_depth: int | None = None
     gate_activation: str = "sigmoid"
     name: str = field(default="plan", compare=False)
+
+    #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
+    FORMAT: ClassVar[str] = _FORMAT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", tuple(self.levels))
