@@ -104,7 +104,10 @@ class GenerationProposer:
         if self._generation >= self.n_generations or self._next_index >= self.n_trials:
             return []
         generation = self._generation
-        parents = parents_of(records, self.per_generation) if generation else []
+        # Parents come from earlier generations only: a resumed search holds
+        # trials of this generation too, and must draw what it drew before.
+        earlier = {i: r for i, r in records.items() if i < self._next_index}
+        parents = parents_of(earlier, self.per_generation) if generation else []
         specs: list[TrialSpec] = []
         for slot in range(self.per_generation):
             if parents:
