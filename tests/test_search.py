@@ -177,22 +177,27 @@ def test_every_trial_failing_is_a_clear_error(regression_data):
 
 
 @pytest.mark.parametrize(
-    "where", ["this process", pytest.param("worker process", marks=pytest.mark.slow)]
+    "where, n_trials, at_trial",
+    [
+        ("this process", 4, 2),  # between generations
+        ("this process", 6, 4),  # in the middle of the second generation
+        pytest.param("worker process", 4, 2, marks=pytest.mark.slow),
+    ],
 )
 def test_results_dir_interrupt_and_resume(
-    tmp_path, monkeypatch, regression_data, where
+    tmp_path, monkeypatch, regression_data, where, n_trials, at_trial
 ):
     from sklearn_cerebros import _trials
 
     if where == "worker process":  # a long n_jobs=1 search: trials run in a worker
         monkeypatch.setattr(_trials, "IN_PROCESS_TRIALS", 2)
     X, y = regression_data
-    params = {**TINY, "n_trials": 4, "results_dir": str(tmp_path)}
+    params = {**TINY, "n_trials": n_trials, "results_dir": str(tmp_path)}
     _Interrupt.started = 0
     with pytest.raises(KeyboardInterrupt):
-        CerebrosRegressor(**params, callbacks=[_Interrupt(at_trial=2)]).fit(X, y)
+        CerebrosRegressor(**params, callbacks=[_Interrupt(at_trial)]).fit(X, y)
     lines = (tmp_path / "trials.jsonl").read_text().splitlines()
-    assert [json.loads(line)["trial"] for line in lines] == [0, 1]
+    assert [json.loads(line)["trial"] for line in lines] == list(range(at_trial))
     assert (tmp_path / "best_model.keras").exists()
 
     with pytest.raises(ValueError, match="resume=True"):
@@ -205,9 +210,11 @@ def test_results_dir_interrupt_and_resume(
             Count.n += 1
 
     resumed = CerebrosRegressor(**params, resume=True, callbacks=[Count()]).fit(X, y)
-    assert Count.n == 2  # only the unfinished trials trained
-    assert resumed.n_trials_ == 4
-    fresh = CerebrosRegressor(**{**TINY, "n_trials": 4}).fit(X, y)
+    assert Count.n == n_trials - at_trial  # only the unfinished trials trained
+    assert resumed.n_trials_ == n_trials
+    fresh = CerebrosRegressor(**{**TINY, "n_trials": n_trials}).fit(X, y)
+    assert resumed.search_results_["structure"] == fresh.search_results_["structure"]
+    assert resumed.search_results_["seed"] == fresh.search_results_["seed"]
     np.testing.assert_allclose(
         resumed.search_results_["score"], fresh.search_results_["score"], rtol=1e-6
     )
