@@ -1,0 +1,237 @@
+"""Which defaults win: candidate settings of our estimators on every table.
+
+A person runs it; it prints a Markdown table (mean ± standard deviation of
+the headline score over folds and seeds, and the median fit seconds a fold)
+and appends every fold's result to a CSV as it finishes, so a long run can
+be read while it goes and resumed (rows already in the CSV are skipped).
+Every data set of the harness (``benchmarks._datasets``), its fixed folds
+(``KFold``/``StratifiedKFold(5, shuffle=True, random_state=0)``), and the
+anchors: HistGradientBoosting, LightGBM and CatBoost when installed.
+
+Examples
+--------
+``KERAS_BACKEND=jax python -m benchmarks.bench_defaults --datasets ames
+--configs today hgb lightgbm --seeds 0``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
+
+from ._datasets import DATASETS, Dataset, load_dataset
+
+#: Candidate settings of ``ResidualMLP*`` (keyword arguments), by name.
+CANDIDATES: dict[str, dict[str, Any]] = {
+    "today": {},
+}
+
+
+def _ours(params: dict[str, Any]) -> Callable[[str, int], Any]:
+    def make(task: str, seed: int) -> Any:
+        cls = ResidualMLPRegressor if task == "regression" else ResidualMLPClassifier
+        return cls(random_state=seed, **params)
+
+    return make
+
+
+def _hgb(task: str, seed: int) -> Any:
+    cls = (
+        HistGradientBoostingRegressor
+        if task == "regression"
+        else HistGradientBoostingClassifier
+    )
+    return cls(categorical_features="from_dtype", random_state=seed)
+
+
+def _lightgbm(task: str, seed: int) -> Any:
+    import lightgbm as lgb
+
+    cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
+    return cls(random_state=seed, verbose=-1)
+
+
+def _catboost(task: str, seed: int) -> Any:
+    import catboost
+
+    cls = (
+        catboost.CatBoostRegressor
+        if task == "regression"
+        else catboost.CatBoostClassifier
+    )
+    return _CatBoostFrame(cls(random_seed=seed, verbose=0, thread_count=2))
+
+
+class _CatBoostFrame:
+    """CatBoost on a raw frame: categorical columns named, NaN as a level."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def _prepare(self, X: Any) -> Any:
+        X = X.copy()
+        cats = [c for c in X.columns if not np.issubdtype(X[c].dtype, np.number)]
+        for c in cats:
+            X[c] = X[c].astype(str)
+        return X, cats
+
+    def fit(self, X: Any, y: Any) -> _CatBoostFrame:
+        X, cats = self._prepare(X)
+        self.model.fit(X, y, cat_features=cats)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.ravel(self.model.predict(self._prepare(X)[0]))
+
+
+ANCHORS: dict[str, tuple[Callable[[str, int], Any], str | None]] = {
+    "hgb": (_hgb, None),
+    "lightgbm": (_lightgbm, "lightgbm"),
+    "catboost": (_catboost, "catboost"),
+}
+
+
+def factory(name: str) -> Callable[[str, int], Any]:
+    if name in ANCHORS:
+        make, needs = ANCHORS[name]
+        if needs is not None and importlib.util.find_spec(needs) is None:
+            raise SystemExit(f"{name} is not installed: pip install {needs}")
+        return make
+    if name not in CANDIDATES:
+        known = sorted(CANDIDATES) + sorted(ANCHORS)
+        raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
+    return _ours(CANDIDATES[name])
+
+
+def splits(dataset: Dataset, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    cls = StratifiedKFold if dataset.task == "classification" else KFold
+    cv = cls(n_splits, shuffle=True, random_state=0)
+    return list(cv.split(dataset.X, dataset.y))
+
+
+def score(dataset: Dataset, y_true: Any, y_pred: Any) -> float:
+    if dataset.task == "regression":
+        diff = np.asarray(y_true, float) - np.asarray(y_pred, float)
+        return float(np.sqrt(np.mean(diff**2)))
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+FIELDS = ["dataset", "config", "seed", "fold", "score", "fit_seconds", "backend"]
+
+
+def run(args: argparse.Namespace) -> Path:
+    import keras
+
+    backend = keras.backend.backend()
+    path = Path(args.out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = set()
+    if path.exists():
+        with path.open() as f:
+            for row in csv.DictReader(f):
+                done.add((row["dataset"], row["config"], row["seed"], row["fold"]))
+    new = not path.exists()
+    with path.open("a", newline="") as f:
+        writer = csv.DictWriter(f, FIELDS)
+        if new:
+            writer.writeheader()
+        for name in args.datasets:
+            dataset = load_dataset(name)
+            parts = splits(dataset, 5)[: args.folds]
+            for config in args.configs:
+                make = factory(config)
+                for seed in args.seeds:
+                    for fold, (train, test) in enumerate(parts):
+                        key = (name, config, str(seed), str(fold))
+                        if key in done:
+                            continue
+                        est = make(dataset.task, seed)
+                        est = clone(est) if hasattr(est, "get_params") else est
+                        start = time.perf_counter()
+                        est.fit(dataset.X.iloc[train], dataset.y.iloc[train])
+                        seconds = time.perf_counter() - start
+                        value = score(
+                            dataset,
+                            dataset.y.iloc[test],
+                            est.predict(dataset.X.iloc[test]),
+                        )
+                        writer.writerow(
+                            dict(
+                                zip(
+                                    FIELDS,
+                                    [name, config, seed, fold, value, seconds, backend],
+                                    strict=True,
+                                )
+                            )
+                        )
+                        f.flush()
+                        print(
+                            f"{name} {config} seed={seed} fold={fold}: "
+                            f"{value:.4g} in {seconds:.1f} s",
+                            flush=True,
+                        )
+    return path
+
+
+def table(path: Path) -> str:
+    """Mean ± std of the score and median fit seconds, a row per data set."""
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
+    configs = list(dict.fromkeys(r["config"] for r in rows))
+    lines = [
+        "| data set | " + " | ".join(configs) + " |",
+        "|---|" + "---|" * len(configs),
+    ]
+    for name in datasets:
+        cells = []
+        for config in configs:
+            mine = [r for r in rows if r["dataset"] == name and r["config"] == config]
+            if not mine:
+                cells.append("")
+                continue
+            values = [float(r["score"]) for r in mine]
+            sd = statistics.stdev(values) if len(values) > 1 else 0.0
+            secs = statistics.median(float(r["fit_seconds"]) for r in mine)
+            fmt = ".4g" if max(values) < 100 else ",.0f"
+            mean = statistics.mean(values)
+            cells.append(f"{mean:{fmt}} ± {sd:{fmt}} ({secs:.0f} s, n={len(mine)})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    parser.add_argument("--configs", nargs="+", default=["today", "hgb"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--out",
+        default=os.path.join("benchmarks", "results", "defaults", "defaults.csv"),
+    )
+    parser.add_argument("--table-only", action="store_true")
+    args = parser.parse_args(argv)
+    path = Path(args.out) if args.table_only else run(args)
+    print(table(path))
+
+
+if __name__ == "__main__":
+    main()
