@@ -30,6 +30,7 @@ from ._trials import (
     TrialData,
     TrialResult,
     TrialRunner,
+    trial_backend,
     worker_threads,
 )
 from .architecture import CerebrosSpace, Plan
@@ -59,6 +60,7 @@ _SEARCH_CONSTRAINTS: dict = {
     "scoring": [StrOptions(set(get_scorer_names())), callable, None],
     "refit": ["boolean"],
     "n_jobs": [Integral, None],
+    "trial_backend": [StrOptions({"auto", "caller", "tensorflow", "jax", "torch"})],
     "results_dir": "no_validation",  # a str or os.PathLike, checked on use
     "resume": ["boolean"],
 }
@@ -196,7 +198,11 @@ class _CerebrosSearch:
         best = self._best_of(records, store)
         progress = _progress(self.verbose, self.n_trials, len(records))
         start = time.perf_counter()
-        runner = TrialRunner(self.n_jobs, self.n_trials - len(records))
+        runner = TrialRunner(
+            self.n_jobs,
+            self.n_trials - len(records),
+            backend=trial_backend(self.trial_backend),
+        )
         with worker_threads(self.n_jobs), runner:
             while specs := proposer.next_trials(records):
                 todo = [s for s in specs if s.index not in records]
@@ -480,6 +486,16 @@ _SEARCH_DOC = """
         300 MB; with ``n_jobs=1`` and more than 20 trials, in one worker
         process of the search's own (the same results as in this process;
         it costs a few seconds to start). Your process stays flat either way.
+    trial_backend : {"auto", "caller", "tensorflow", "jax", "torch"}, \
+            default="caller"
+        The Keras backend the trials train on. ``"caller"``: the one this
+        process runs. A backend's name: trials run on it in ``n_jobs``
+        worker processes started with ``KERAS_BACKEND`` set to it (the
+        weights come back as arrays; the fitted network is built on this
+        process's backend). ``"auto"``: ``"jax"`` when this process runs
+        TensorFlow and JAX is installed (trials train several times faster
+        there, see the performance page), else ``"caller"``. Trial scores
+        depend on the backend (float rounding differs), not on ``n_jobs``.
     results_dir : str or path-like, default=None
         Where to write every finished trial as it finishes
         (``trials.jsonl``), the search's settings and seed (``search.json``)
@@ -629,6 +645,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,
+        trial_backend: str = "caller",
         results_dir: Any = None,
         resume: bool = False,
         loss: str = "squared_error",
@@ -726,6 +743,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,
+        trial_backend: str = "caller",
         results_dir: Any = None,
         resume: bool = False,
         class_weight: dict | str | None = None,
