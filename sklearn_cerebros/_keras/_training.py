@@ -32,6 +32,7 @@ import numpy as np
 
 from ._callbacks import WeightUpdateMonitor
 from ._forward import predict_array
+from ._members import MembersLoss, members_view
 
 __all__ = ["LOSSES", "LR_SCHEDULES", "TrainSettings", "make_loss", "seeded", "train"]
 
@@ -171,13 +172,16 @@ def compile_model(
     n_steps: int,
     steps_per_epoch: int = 1,
     steps_per_execution: int = 1,
+    loss: keras.losses.Loss | None = None,
 ) -> None:
-    """Compile with the settings' optimiser and loss."""
+    """Compile with the settings' optimiser and loss (or ``loss`` if given)."""
     backend = keras.backend.backend()
     tensorflow = backend == "tensorflow"
     model.compile(
         optimizer=make_optimizer(settings, steps_per_epoch),
-        loss=make_loss(settings.loss, settings.label_smoothing),
+        loss=make_loss(settings.loss, settings.label_smoothing)
+        if loss is None
+        else loss,
         steps_per_execution=steps_per_execution,
         run_eagerly=n_steps <= _EAGER_MAX_STEPS.get(backend, 0),
         # XLA on TensorFlow compiles every new model for seconds and caches it:
@@ -187,10 +191,25 @@ def compile_model(
     )
 
 
+class _Checkpoint(keras.callbacks.ModelCheckpoint):
+    """Saves ``model`` whichever model (a members' view) is being trained."""
+
+    def __init__(self, model: keras.Model, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved = model
+
+    def set_model(self, model: keras.Model) -> None:
+        super().set_model(self._saved)
+
+
 def _callbacks(
-    settings: TrainSettings, monitor: str
+    settings: TrainSettings, monitor: str, model: keras.Model
 ) -> tuple[list[keras.callbacks.Callback], WeightUpdateMonitor]:
-    """The user's callbacks, then the ones the settings ask for."""
+    """The user's callbacks, then the ones the settings ask for.
+
+    A checkpoint saves ``model``, the network the caller passed to
+    :func:`train`.
+    """
     callbacks = list(settings.callbacks)
     if settings.lr_schedule == "plateau":
         callbacks.append(
@@ -206,7 +225,8 @@ def _callbacks(
     callbacks.append(health)
     if settings.checkpoint_path is not None:
         callbacks.append(
-            keras.callbacks.ModelCheckpoint(
+            _Checkpoint(
+                model,
                 os.fspath(settings.checkpoint_path),
                 monitor=monitor,
                 save_best_only=True,
@@ -316,6 +336,15 @@ def train(
     batch_size = max(1, min(settings.batch_size, n))
     steps = math.ceil(n / batch_size)
     loss_fn = make_loss(settings.loss, settings.label_smoothing)
+    # -- joint ensembles (see _members.py) ------------------------------------
+    # A k-member network trains as its members' view (rows x k x units, the
+    # same weights) on the mean of the members' losses; the mean model is
+    # what is scored: its validation loss drives early stopping.
+    mean_model = model
+    if (view := members_view(model)) is not None:
+        model = view
+        compile_model(mean_model, settings, steps * settings.epochs, steps)
+    # --------------------------------------------------------------------------
     if _one_hot_targets(settings):
         n_classes = int(model.outputs[0].shape[-1])
         y = np.eye(n_classes, dtype=np.float32)[np.ravel(y).astype(int)]
@@ -332,7 +361,7 @@ def train(
             "tensorboard_dir needs the tensorboard package: pip install tensorboard"
         )
     monitor = "val_loss" if validation is not None else "loss"
-    callbacks, health = _callbacks(settings, monitor)
+    callbacks, health = _callbacks(settings, monitor, mean_model)
     fit_path = keras.backend.backend() != "tensorflow" and not _FIT_LOOP_EVERYWHERE
     compile_model(
         model,
@@ -340,6 +369,7 @@ def train(
         steps * settings.epochs,
         steps,
         _steps_per_execution(steps, callbacks, settings.verbose) if fit_path else 1,
+        loss=None if model is mean_model else MembersLoss(loss_fn),
     )
     # Weights are always passed, so that every step has the same signature.
     weights = (
@@ -349,7 +379,16 @@ def train(
     )
     if fit_path:
         return _train_with_fit(
-            model, X, y, weights, validation, settings, rng, callbacks, health
+            model,
+            X,
+            y,
+            weights,
+            validation,
+            settings,
+            rng,
+            callbacks,
+            health,
+            mean_model,
         )
     cb = keras.callbacks.CallbackList(
         callbacks,
@@ -377,7 +416,7 @@ def train(
             cb.on_train_batch_end(step, out)
         logs = {"loss": total / n}
         if validation is not None:
-            logs["val_loss"] = _loss_value(loss_fn, model, *validation)
+            logs["val_loss"] = _loss_value(loss_fn, mean_model, *validation)
         for key, value in logs.items():
             history.setdefault(key, []).append(value)
         if not all(np.isfinite(v) for v in logs.values()):
@@ -537,6 +576,24 @@ class _RowMeanLoss(keras.callbacks.Callback):
         logs["loss"] = (size * (steps - 1) * before + own * last) / len(self.batches.X)
 
 
+class _MeanValLoss(keras.callbacks.Callback):
+    """Puts the held-out loss of a joint ensemble's mean model in the logs."""
+
+    def __init__(
+        self,
+        mean_model: keras.Model,
+        settings: TrainSettings,
+        validation: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    ) -> None:
+        super().__init__()
+        self.mean_model, self.validation = mean_model, validation
+        self.loss = make_loss(settings.loss, settings.label_smoothing)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs["val_loss"] = _loss_value(self.loss, self.mean_model, *self.validation)
+
+
 class _StopWhenNotFinite(keras.callbacks.Callback):
     """Stops training, with a warning, at an epoch whose loss is not finite."""
 
@@ -561,8 +618,13 @@ def _train_with_fit(
     rng: np.random.Generator,
     callbacks: list[keras.callbacks.Callback],
     health: WeightUpdateMonitor,
+    mean_model: keras.Model,
 ) -> dict[str, list[float]]:
     """The same training through ``model.fit``, for JAX and PyTorch.
+
+    When ``model`` is a members' view, ``model.fit`` would score the held-out
+    rows with the members' loss; :class:`_MeanValLoss` scores the members'
+    mean instead, before any callback reads ``val_loss``.
 
     On these backends ``train_on_batch`` copies every variable in and out of
     the compiled step at each call, which ``fit`` does once per epoch. The
@@ -575,8 +637,10 @@ def _train_with_fit(
     batches = _ShuffledBatches(
         X, y, weights, max(1, min(settings.batch_size, len(X))), rng
     )
-    validation_data = None
-    if validation is not None:
+    validation_data, mean_val = None, []
+    if validation is not None and mean_model is not model:
+        mean_val = [_MeanValLoss(mean_model, settings, validation)]
+    elif validation is not None:
         Xv, yv, wv = validation
         validation_data = (Xv, yv) if wv is None else (Xv, yv, wv)
     model.stop_training = False
@@ -588,6 +652,7 @@ def _train_with_fit(
         callbacks=[
             _Reshuffle(batches),
             _RowMeanLoss(batches),
+            *mean_val,
             *(callbacks[:-1] if settings.early_stopping else callbacks),
             _StopWhenNotFinite(),
             *(callbacks[-1:] if settings.early_stopping else []),
