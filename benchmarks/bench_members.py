@@ -85,7 +85,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5, help="first k of 5 folds")
     args = parser.parse_args()
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
-    print("| setting | n_members | RMSE ($) | per fold | fit s / fold | epochs | load |")
+    print(
+        "| setting | n_members | RMSE ($) | per fold | fit s / fold | epochs | load |"
+    )
     print("|---|---|---|---|---|---|---|", flush=True)
     for setting in args.settings:
         for members in args.members:

@@ -173,12 +173,15 @@ def compile_model(
     steps_per_epoch: int = 1,
     steps_per_execution: int = 1,
     loss: keras.losses.Loss | None = None,
+    optimizer: keras.optimizers.Optimizer | None = None,
 ) -> None:
-    """Compile with the settings' optimiser and loss (or ``loss`` if given)."""
+    """Compile with the settings' optimiser and loss, unless they are given."""
     backend = keras.backend.backend()
     tensorflow = backend == "tensorflow"
     model.compile(
-        optimizer=make_optimizer(settings, steps_per_epoch),
+        optimizer=make_optimizer(settings, steps_per_epoch)
+        if optimizer is None
+        else optimizer,
         loss=make_loss(settings.loss, settings.label_smoothing)
         if loss is None
         else loss,
@@ -343,7 +346,6 @@ def train(
     mean_model = model
     if (view := members_view(model)) is not None:
         model = view
-        compile_model(mean_model, settings, steps * settings.epochs, steps)
     # --------------------------------------------------------------------------
     if _one_hot_targets(settings):
         n_classes = int(model.outputs[0].shape[-1])
@@ -371,6 +373,12 @@ def train(
         _steps_per_execution(steps, callbacks, settings.verbose) if fit_path else 1,
         loss=None if model is mean_model else MembersLoss(loss_fn),
     )
+    if model is not mean_model:
+        # The mean model scores held-out rows (test_on_batch off TensorFlow)
+        # and is saved with the optimiser that trained its weights.
+        compile_model(
+            mean_model, settings, steps * settings.epochs, optimizer=model.optimizer
+        )
     # Weights are always passed, so that every step has the same signature.
     weights = (
         np.ones(n, np.float32)
