@@ -314,7 +314,9 @@ def train(
     Parameters
     ----------
     model : keras.Model
-        Built, uncompiled or compiled; it is (re)compiled here.
+        Built, uncompiled or compiled; it is (re)compiled here. A joint
+        ensemble (see :mod:`._members`) is trained on the mean of its
+        members' losses and monitored on the loss of their average.
     X, y : ndarray
         Training data, already encoded (float32 features, encoded targets).
     settings : TrainSettings
