@@ -8,7 +8,12 @@ from typing import Any
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import NetworkClassifier, NetworkRegressor, store_params
-from ._residual_mlp import ATTRIBUTES_DOC, RUN_PARAMS_DOC, TRAINING_PARAMS_DOC
+from ._residual_mlp import (
+    ATTRIBUTES_DOC,
+    MEMBERS_DOC,
+    RUN_PARAMS_DOC,
+    TRAINING_PARAMS_DOC,
+)
 from .architecture import ACTIVATIONS, MixerPlan
 
 __all__ = ["MLPMixerClassifier", "MLPMixerRegressor"]
@@ -22,6 +27,7 @@ _MIXER_CONSTRAINTS: dict = {
     "activation": [StrOptions(set(ACTIVATIONS))],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "stochastic_depth": [Interval(Real, 0, 1, closed="left")],
+    "n_members": [Interval(Integral, 1, None, closed="left")],
     "warm_start": ["boolean"],
 }
 
@@ -72,7 +78,11 @@ _PLAN_ATTRIBUTE_DOC = """
         (:class:`~sklearn_cerebros.architecture.MixerPlan`)."""
 
 _PARAMS_DOC = (
-    _ARCHITECTURE_DOC + TRAINING_PARAMS_DOC + _PREPROCESSING_DOC + RUN_PARAMS_DOC
+    _ARCHITECTURE_DOC
+    + MEMBERS_DOC
+    + TRAINING_PARAMS_DOC
+    + _PREPROCESSING_DOC
+    + RUN_PARAMS_DOC
 )
 
 _NOTES_DOC = """
@@ -98,6 +108,7 @@ class _MixerPlanMixin:
             activation=self.activation,
             dropout=self.dropout,
             stochastic_depth=self.stochastic_depth,
+            members=self.n_members,
         )
 
     def _warm_start(self) -> bool:
@@ -161,6 +172,7 @@ class MLPMixerRegressor(_MixerPlanMixin, NetworkRegressor):
         activation: str = "gelu",
         dropout: float = 0.0,
         stochastic_depth: float = 0.0,
+        n_members: int = 1,
         loss: str = "squared_error",
         epochs: int = 200,
         batch_size: int = 64,
@@ -248,6 +260,7 @@ class MLPMixerClassifier(_MixerPlanMixin, NetworkClassifier):
         activation: str = "gelu",
         dropout: float = 0.0,
         stochastic_depth: float = 0.0,
+        n_members: int = 1,
         class_weight: dict | str | None = None,
         label_smoothing: float = 0.0,
         epochs: int = 200,

@@ -24,6 +24,7 @@ _RESIDUAL_CONSTRAINTS: dict = {
     "stochastic_depth": [Interval(Real, 0, 1, closed="left")],
     "batch_norm": ["boolean"],
     "head_layers": [list, tuple],
+    "n_members": [Interval(Integral, 1, None, closed="left")],
     "base_model": [HasMethods(["get_config", "__call__"]), None],
     "base_trainable_layers": [
         Interval(Integral, 0, None, closed="left"),
@@ -70,6 +71,18 @@ _ARCHITECTURE_DOC = """
     base_trainable_layers : int or "all", default=0
         How much of ``base_model`` trains: ``0`` freezes it, ``n`` leaves its
         last ``n`` layers trainable, ``"all"`` trains it whole."""
+
+#: The joint-ensemble parameter, in numpydoc form.
+MEMBERS_DOC = """
+    n_members : int, default=1
+        Members of a joint ensemble in one network (TabM-mini). With
+        ``n_members = k > 1`` each member multiplies the features by its own
+        vector (random signs at first), the hidden layers are shared and run
+        on all members at once, and each member has its own output layer.
+        Training minimises the mean of the members' losses, early stopping
+        follows the validation loss of their average, and predictions (class
+        probabilities for classifiers) are the members' mean. ``1`` is a
+        plain network."""
 
 #: Training parameters every network estimator shares, in numpydoc form.
 TRAINING_PARAMS_DOC = """
@@ -141,7 +154,11 @@ RUN_PARAMS_DOC = """
         ``0`` is silent; ``1`` or more shows Keras's per-epoch progress bar."""
 
 _PARAMS_DOC = (
-    _ARCHITECTURE_DOC + TRAINING_PARAMS_DOC + _PREPROCESSING_DOC + RUN_PARAMS_DOC
+    _ARCHITECTURE_DOC
+    + MEMBERS_DOC
+    + TRAINING_PARAMS_DOC
+    + _PREPROCESSING_DOC
+    + RUN_PARAMS_DOC
 )
 
 _PLAN_ATTRIBUTE_DOC = """
@@ -184,7 +201,7 @@ class _ResidualPlanMixin:
             batch_norm=self.batch_norm,
             stochastic_depth=self.stochastic_depth,
             head_layers=tuple(self.head_layers),
-        )
+        ).with_head(1, "linear", members=self.n_members)
 
     def _has_base_model(self) -> bool:
         return self.base_model is not None
@@ -255,6 +272,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
+        n_members: int = 1,
         base_model: Any = None,
         base_trainable_layers: int | str = 0,
         loss: str = "squared_error",
@@ -339,6 +357,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
+        n_members: int = 1,
         base_model: Any = None,
         base_trainable_layers: int | str = 0,
         class_weight: dict | str | None = None,

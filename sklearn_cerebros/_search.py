@@ -63,6 +63,7 @@ _SEARCH_CONSTRAINTS: dict = {
     "trial_backend": [StrOptions({"auto", "caller", "tensorflow", "jax", "torch"})],
     "results_dir": "no_validation",  # a str or os.PathLike, checked on use
     "resume": ["boolean"],
+    "n_members": [Interval(Integral, 1, None, closed="left")],
 }
 
 
@@ -167,7 +168,7 @@ class _CerebrosSearch:
         )
         return dict(
             space=space,
-            head=(head.units, head.activation),
+            head=(head.units, head.activation, self.n_members),
             data=TrialData(
                 data.train,
                 data.validation,
@@ -460,6 +461,11 @@ _SEARCH_DOC = """
         Dropout after every unit.
     batch_norm : bool, default=True
         Batch-normalise each unit's input.
+    n_members : int, default=1
+        Members of a joint ensemble in every trial's network (see
+        :class:`~sklearn_cerebros.ResidualMLPRegressor`): members share the
+        wired units, each has its own input multipliers and output layer,
+        and the network predicts their mean.
     n_trials : int, default=8
         Networks to train in all.
     n_generations : int, default=2
@@ -638,6 +644,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = True,
+        n_members: int = 1,
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,
@@ -736,6 +743,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = True,
+        n_members: int = 1,
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,

@@ -112,7 +112,7 @@ def run_trial(
     spec: TrialSpec,
     *,
     space: CerebrosSpace,
-    head: tuple[int, str],
+    head: tuple[int, str, int],
     data: TrialData,
     settings: TrainSettings,
     target: Any,

@@ -6,6 +6,7 @@ import keras
 
 from ..architecture import Plan, Unit, unit_name
 from ._layers import DropPath, LateralGate
+from ._members import MemberInputs, member_heads
 
 __all__ = ["build_model"]
 
@@ -45,7 +46,10 @@ def build_model(
 
     Layer names follow plan positions (``level2_unit1_dense``,
     ``level2_unit1_gate0``, ``head``) so the Keras summary can be read next to
-    the plan.
+    the plan. With ``plan.members > 1`` the features pass through
+    ``members_input`` (``rows x k x features``), every unit runs on all
+    members at once, ``head`` gives ``rows x k x units`` and the output is
+    their mean, ``members_mean`` (see :mod:`._members`).
 
     Parameters
     ----------
@@ -75,6 +79,8 @@ def build_model(
             raise ValueError("n_features is required when base_model is None.")
         inputs = keras.Input(shape=(int(n_features),), name="features")
         features = inputs
+    if plan.members > 1:
+        features = MemberInputs(plan.members, name="members_input")(features)
     outputs = {(0, 0): features}
     for k, i, unit in plan.iter_units():
         outputs[(k, i)] = _build_unit(k, i, unit, outputs, plan.gate_activation)
@@ -84,7 +90,13 @@ def build_model(
         if len(head_in) == 1
         else keras.layers.Concatenate(name="head_concat")(head_in)
     )
-    y = keras.layers.Dense(
-        plan.head.units, activation=plan.head.activation, name="head", dtype="float32"
-    )(x)
+    if plan.members > 1:
+        y = member_heads(x, plan.head.units, plan.head.activation)
+    else:
+        y = keras.layers.Dense(
+            plan.head.units,
+            activation=plan.head.activation,
+            name="head",
+            dtype="float32",
+        )(x)
     return keras.Model(inputs=inputs, outputs=y, name=plan.name)

@@ -16,7 +16,41 @@ from collections.abc import Iterator
 import keras
 import numpy as np
 
-__all__ = ["check_finite_weights", "epoch_batches", "warn_not_finite"]
+from ._forward import predict_array
+
+__all__ = [
+    "check_finite_weights",
+    "epoch_batches",
+    "held_out_loss",
+    "warn_not_finite",
+]
+
+# Held-out sets up to this many rows are scored in one test_on_batch call on
+# backends other than TensorFlow; larger ones go through predict_array.
+_ONE_BATCH_ROWS = 65536
+
+
+def held_out_loss(
+    loss: keras.losses.Loss,
+    model: keras.Model,
+    X: np.ndarray,
+    y: np.ndarray,
+    sample_weight: np.ndarray | None,
+) -> float:
+    """The loss of ``model`` on held-out rows, as training computes it.
+
+    TensorFlow runs the model's forward pass, compiled unless the fit runs
+    eagerly (tracing it costs 40–80 ms, the price of about ten eager calls;
+    tracing ``test_on_batch`` would cost about 0.7 s); other backends use
+    ``test_on_batch``, whose compiled step is built once per fit and is many
+    times faster than running the model one operation at a time.
+    """
+    if keras.backend.backend() != "tensorflow" and len(X) <= _ONE_BATCH_ROWS:
+        out = model.test_on_batch(X, y, sample_weight=sample_weight, return_dict=True)
+        return float(out["loss"])
+    predicted = predict_array(model, X, compiled=not model.run_eagerly)
+    value = loss(y, predicted.astype(np.float32), sample_weight)
+    return float(keras.ops.convert_to_numpy(value))
 
 
 def epoch_batches(

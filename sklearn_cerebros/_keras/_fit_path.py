@@ -15,7 +15,12 @@ import keras
 import numpy as np
 
 from ._callbacks import WeightUpdateMonitor
-from ._epochs import check_finite_weights, epoch_batches, warn_not_finite
+from ._epochs import (
+    check_finite_weights,
+    epoch_batches,
+    held_out_loss,
+    warn_not_finite,
+)
 
 __all__ = ["steps_per_execution", "train_with_fit"]
 
@@ -146,6 +151,27 @@ class _RowMeanLoss(keras.callbacks.Callback):
         logs["loss"] = (size * (steps - 1) * before + own * last) / len(self.batches.X)
 
 
+class _MeanValLoss(keras.callbacks.Callback):
+    """Puts the held-out loss of a joint ensemble's mean model in the logs.
+
+    ``model.fit`` on a members' view would score the held-out rows with the
+    members' loss; early stopping must watch the loss of their average.
+    """
+
+    def __init__(
+        self,
+        scored: keras.Model,
+        loss: keras.losses.Loss,
+        validation: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    ) -> None:
+        super().__init__()
+        self.scored, self.loss, self.validation = scored, loss, validation
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs["val_loss"] = held_out_loss(self.loss, self.scored, *self.validation)
+
+
 class _StopWhenNotFinite(keras.callbacks.Callback):
     """Stops training, with a warning, at an epoch whose loss is not finite."""
 
@@ -169,6 +195,8 @@ def train_with_fit(
     callbacks: list[keras.callbacks.Callback],
     health: WeightUpdateMonitor,
     early_stopping: bool,
+    scored: keras.Model,
+    loss: keras.losses.Loss,
 ) -> dict[str, list[float]]:
     """Train a compiled ``model`` through ``model.fit``; the per-epoch history.
 
@@ -178,11 +206,15 @@ def train_with_fit(
     batches, the weights come out as the own loop's (tested); the epoch's
     ``loss`` is made the mean over rows by :class:`_RowMeanLoss`. Early
     stopping, when on, is the last of ``callbacks`` and runs after the
-    check for a loss that is not finite.
+    check for a loss that is not finite. When ``scored`` is not ``model``
+    (a joint ensemble trained through its members' view), the held-out
+    rows are scored on it under ``loss`` by :class:`_MeanValLoss`.
     """
     batches = _ShuffledBatches(X, y, weights, batch_size, rng)
-    validation_data = None
-    if validation is not None:
+    validation_data, mean_val = None, []
+    if validation is not None and scored is not model:
+        mean_val = [_MeanValLoss(scored, loss, validation)]
+    elif validation is not None:
         Xv, yv, wv = validation
         validation_data = (Xv, yv) if wv is None else (Xv, yv, wv)
     stopping = callbacks[-1:] if early_stopping else []
@@ -195,6 +227,7 @@ def train_with_fit(
         callbacks=[
             _Reshuffle(batches),
             _RowMeanLoss(batches),
+            *mean_val,
             *callbacks[: len(callbacks) - len(stopping)],
             _StopWhenNotFinite(),
             *stopping,

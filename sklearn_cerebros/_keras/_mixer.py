@@ -6,6 +6,7 @@ import keras
 
 from ..architecture import MixerPlan
 from ._layers import DropPath
+from ._members import AxisMean, MemberInputs, member_heads
 
 __all__ = ["build_mixer"]
 
@@ -34,10 +35,12 @@ def _residual(
 def build_mixer(plan: MixerPlan, n_features: int) -> keras.Model:
     """Build the functional Keras model of a tabular MLP-Mixer.
 
-    Only standard Keras layers and :class:`DropPath` are used, so the model
-    saves to ``.keras``, pickles, and runs on any backend. Layer names say
+    Only standard Keras layers, :class:`DropPath` and the members' layers
+    are used, so the model saves to ``.keras``, pickles, and runs on any
+    backend. Layer names say
     where a layer sits (``block2_token_dense1``, ``block1_channel_drop_path``,
-    ``head``).
+    ``head``). With ``plan.members > 1`` every layer but the head runs on
+    ``rows x k x tokens x channels`` tensors (see :mod:`._members`).
 
     Parameters
     ----------
@@ -54,23 +57,38 @@ def build_mixer(plan: MixerPlan, n_features: int) -> keras.Model:
     n_features = int(n_features)
     n_tokens, pad = plan.n_tokens(n_features), plan.padding(n_features)
     inputs = keras.Input(shape=(n_features,), name="features")
-    x = keras.layers.Reshape((n_features, 1), name="as_column")(inputs)
-    if pad:
-        x = keras.layers.ZeroPadding1D((0, pad), name="pad")(x)
-    x = keras.layers.Reshape((n_tokens, plan.patch_size), name="patches")(x)
+    k = plan.members
+    if k > 1:
+        # rows x k x tokens x channels: the member axis rides along.
+        x = MemberInputs(k, name="members_input")(inputs)
+        x = keras.layers.Reshape((k, n_features, 1), name="as_column")(x)
+        if pad:
+            x = keras.layers.ZeroPadding2D(((0, 0), (0, pad)), name="pad")(x)
+        x = keras.layers.Reshape((k, n_tokens, plan.patch_size), name="patches")(x)
+        swap = (1, 3, 2)
+    else:
+        x = keras.layers.Reshape((n_features, 1), name="as_column")(inputs)
+        if pad:
+            x = keras.layers.ZeroPadding1D((0, pad), name="pad")(x)
+        x = keras.layers.Reshape((n_tokens, plan.patch_size), name="patches")(x)
+        swap = (2, 1)
     x = keras.layers.Dense(plan.hidden_dim, name="patch_embedding")(x)
     for b, rate in enumerate(plan.drop_path_rates(), start=1):
         name = f"block{b}_token"
         y = keras.layers.LayerNormalization(name=f"{name}_norm")(x)
-        y = keras.layers.Permute((2, 1), name=f"{name}_to_channels")(y)
+        y = keras.layers.Permute(swap, name=f"{name}_to_channels")(y)
         y = _mlp(y, plan.token_mlp_dim, n_tokens, plan, name)
-        y = keras.layers.Permute((2, 1), name=f"{name}_to_tokens")(y)
+        y = keras.layers.Permute(swap, name=f"{name}_to_tokens")(y)
         x = _residual(x, y, rate, name)
         name = f"block{b}_channel"
         y = keras.layers.LayerNormalization(name=f"{name}_norm")(x)
         y = _mlp(y, plan.channel_mlp_dim, plan.hidden_dim, plan, name)
         x = _residual(x, y, rate, name)
     x = keras.layers.LayerNormalization(name="final_norm")(x)
+    if k > 1:
+        x = AxisMean(2, name="pool")(x)
+        y = member_heads(x, plan.head_units, plan.head_activation)
+        return keras.Model(inputs=inputs, outputs=y, name=plan.name)
     x = keras.layers.GlobalAveragePooling1D(name="pool")(x)
     y = keras.layers.Dense(
         plan.head_units, activation=plan.head_activation, name="head", dtype="float32"

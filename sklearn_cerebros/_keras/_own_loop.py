@@ -13,37 +13,14 @@ import keras
 import numpy as np
 
 from ._callbacks import WeightUpdateMonitor
-from ._epochs import check_finite_weights, epoch_batches, warn_not_finite
-from ._forward import predict_array
+from ._epochs import (
+    check_finite_weights,
+    epoch_batches,
+    held_out_loss,
+    warn_not_finite,
+)
 
 __all__ = ["train_own_loop"]
-
-# Held-out sets up to this many rows are scored in one test_on_batch call on
-# backends other than TensorFlow; larger ones go through predict_array.
-_ONE_BATCH_ROWS = 65536
-
-
-def held_out_loss(
-    loss: keras.losses.Loss,
-    model: keras.Model,
-    X: np.ndarray,
-    y: np.ndarray,
-    sample_weight: np.ndarray | None,
-) -> float:
-    """The loss of ``model`` on held-out rows, as training computes it.
-
-    TensorFlow runs the model's forward pass, compiled unless the fit runs
-    eagerly (tracing it costs 40–80 ms, the price of about ten eager calls;
-    tracing ``test_on_batch`` would cost about 0.7 s); other backends use
-    ``test_on_batch``, whose compiled step is built once per fit and is many
-    times faster than running the model one operation at a time.
-    """
-    if keras.backend.backend() != "tensorflow" and len(X) <= _ONE_BATCH_ROWS:
-        out = model.test_on_batch(X, y, sample_weight=sample_weight, return_dict=True)
-        return float(out["loss"])
-    predicted = predict_array(model, X, compiled=not model.run_eagerly)
-    value = loss(y, predicted.astype(np.float32), sample_weight)
-    return float(keras.ops.convert_to_numpy(value))
 
 
 def train_own_loop(
@@ -60,14 +37,16 @@ def train_own_loop(
     rng: np.random.Generator,
     callbacks: list[keras.callbacks.Callback],
     health: WeightUpdateMonitor,
+    scored: keras.Model,
 ) -> dict[str, list[float]]:
     """Train a compiled ``model`` epoch by epoch; the per-epoch history.
 
     Each epoch: a fresh shuffle from ``rng``, every batch of the same shape
     (see :func:`~._epochs.epoch_batches`), the epoch's ``loss`` as the mean
-    over rows, ``val_loss`` on the held-out rows, then the callbacks' epoch
-    end (early stopping among them). A loss that is not finite stops the
-    training with a warning.
+    over rows, ``val_loss`` of ``scored`` (``model`` itself, or the mean of
+    a joint ensemble whose members' view is ``model``) under ``loss`` on the
+    held-out rows, then the callbacks' epoch end (early stopping among
+    them). A loss that is not finite stops the training with a warning.
     """
     n = len(X)
     steps = -(-n // batch_size)
@@ -97,7 +76,7 @@ def train_own_loop(
             cb.on_train_batch_end(step, out)
         logs = {"loss": total / n}
         if validation is not None:
-            logs["val_loss"] = held_out_loss(loss, model, *validation)
+            logs["val_loss"] = held_out_loss(loss, scored, *validation)
         for key, value in logs.items():
             history.setdefault(key, []).append(value)
         if not all(np.isfinite(v) for v in logs.values()):

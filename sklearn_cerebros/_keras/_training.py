@@ -24,6 +24,7 @@ import numpy as np
 
 from ._callbacks import WeightUpdateMonitor
 from ._fit_path import steps_per_execution, train_with_fit
+from ._members import MembersLoss, members_view
 from ._own_loop import train_own_loop
 
 __all__ = ["LOSSES", "LR_SCHEDULES", "TrainSettings", "make_loss", "seeded", "train"]
@@ -160,13 +161,19 @@ def compile_model(
     n_steps: int,
     steps_per_epoch: int = 1,
     steps_per_execution: int = 1,
+    loss: keras.losses.Loss | None = None,
+    optimizer: keras.optimizers.Optimizer | None = None,
 ) -> None:
-    """Compile with the settings' optimiser and loss."""
+    """Compile with the settings' optimiser and loss, unless they are given."""
     backend = keras.backend.backend()
     tensorflow = backend == "tensorflow"
     model.compile(
-        optimizer=make_optimizer(settings, steps_per_epoch),
-        loss=make_loss(settings.loss, settings.label_smoothing),
+        optimizer=make_optimizer(settings, steps_per_epoch)
+        if optimizer is None
+        else optimizer,
+        loss=make_loss(settings.loss, settings.label_smoothing)
+        if loss is None
+        else loss,
         steps_per_execution=steps_per_execution,
         run_eagerly=n_steps <= _EAGER_MAX_STEPS.get(backend, 0),
         # XLA on TensorFlow compiles every new model for seconds and caches it:
@@ -176,10 +183,25 @@ def compile_model(
     )
 
 
+class _Checkpoint(keras.callbacks.ModelCheckpoint):
+    """Saves ``model`` whichever model (a members' view) is being trained."""
+
+    def __init__(self, model: keras.Model, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved = model
+
+    def set_model(self, model: keras.Model) -> None:
+        super().set_model(self._saved)
+
+
 def _callbacks(
-    settings: TrainSettings, monitor: str
+    settings: TrainSettings, monitor: str, model: keras.Model
 ) -> tuple[list[keras.callbacks.Callback], WeightUpdateMonitor]:
-    """The user's callbacks, then the ones the settings ask for."""
+    """The user's callbacks, then the ones the settings ask for.
+
+    A checkpoint saves ``model``, the network the caller passed to
+    :func:`train`.
+    """
     callbacks = list(settings.callbacks)
     if settings.lr_schedule == "plateau":
         callbacks.append(
@@ -195,7 +217,8 @@ def _callbacks(
     callbacks.append(health)
     if settings.checkpoint_path is not None:
         callbacks.append(
-            keras.callbacks.ModelCheckpoint(
+            _Checkpoint(
+                model,
                 os.fspath(settings.checkpoint_path),
                 monitor=monitor,
                 save_best_only=True,
@@ -239,7 +262,9 @@ def train(
     Parameters
     ----------
     model : keras.Model
-        Built, uncompiled or compiled; it is (re)compiled here.
+        Built, uncompiled or compiled; it is (re)compiled here. A joint
+        ensemble (see :mod:`._members`) is trained on the mean of its
+        members' losses and monitored on the loss of their average.
     X, y : ndarray
         Training data, already encoded (float32 features, encoded targets).
     settings : TrainSettings
@@ -263,6 +288,13 @@ def train(
     n = len(X)
     batch_size = max(1, min(settings.batch_size, n))
     steps = math.ceil(n / batch_size)
+    loss = make_loss(settings.loss, settings.label_smoothing)
+    # A k-member network trains as its members' view (rows x k x units, the
+    # same weights) on the mean of the members' losses; the mean model is
+    # what is scored: its validation loss drives early stopping.
+    mean_model = model
+    if (view := members_view(model)) is not None:
+        model = view
     if _one_hot_targets(settings):
         n_classes = int(model.outputs[0].shape[-1])
         y = np.eye(n_classes, dtype=np.float32)[np.ravel(y).astype(int)]
@@ -278,7 +310,7 @@ def train(
             "tensorboard_dir needs the tensorboard package: pip install tensorboard"
         )
     callbacks, health = _callbacks(
-        settings, "val_loss" if validation is not None else "loss"
+        settings, "val_loss" if validation is not None else "loss", mean_model
     )
     engine = _engine(keras.backend.backend())
     compile_model(
@@ -289,7 +321,14 @@ def train(
         steps_per_execution(steps, callbacks, settings.verbose)
         if engine is train_with_fit
         else 1,
+        loss=None if model is mean_model else MembersLoss(loss),
     )
+    if model is not mean_model:
+        # The mean model scores held-out rows (test_on_batch off TensorFlow)
+        # and is saved with the optimiser that trained its weights.
+        compile_model(
+            mean_model, settings, steps * settings.epochs, optimizer=model.optimizer
+        )
     # Weights are always passed, so that every step has the same signature.
     weights = (
         np.ones(n, np.float32)
@@ -303,10 +342,11 @@ def train(
         rng=rng,
         callbacks=callbacks,
         health=health,
+        scored=mean_model,
+        loss=loss,
     )
     if engine is train_own_loop:
-        loss = make_loss(settings.loss, settings.label_smoothing)
-        return train_own_loop(model, X, y, weights, validation, loss=loss, **common)
+        return train_own_loop(model, X, y, weights, validation, **common)
     return train_with_fit(
         model,
         X,

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ._plan import ACTIVATIONS, OUTPUT_ACTIVATIONS, PlanError
+from ._plan import ACTIVATIONS, OUTPUT_ACTIVATIONS, PlanError, check_members
 from ._residual import drop_path_rates
 
 __all__ = ["MixerPlan"]
@@ -65,14 +65,20 @@ class MixerPlan:
         Outputs of the head.
     head_activation : str, default="linear"
         Activation of the head, one of :data:`OUTPUT_ACTIVATIONS`.
+    members : int, default=1
+        Members of a joint ensemble (TabM-mini): with ``members = k > 1``
+        each member multiplies the features by its own vector (random signs
+        at first), every layer but the head is shared and runs on all members
+        at once, each member has its own head, and the output is the members'
+        mean. ``1`` is a plain network.
     name : str, default="mlp_mixer"
         Name of the built model.
 
     Raises
     ------
     PlanError
-        If a size is not a positive int (``n_blocks`` may be 0), a rate is
-        outside ``[0, 1)`` or an activation is unknown.
+        If a size or ``members`` is not a positive int (``n_blocks`` may
+        be 0), a rate is outside ``[0, 1)`` or an activation is unknown.
 
     Examples
     --------
@@ -94,6 +100,7 @@ class MixerPlan:
     stochastic_depth: float = 0.0
     head_units: int = 1
     head_activation: str = "linear"
+    members: int = 1
     name: str = field(default="mlp_mixer", compare=False)
 
     #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
@@ -125,7 +132,9 @@ class MixerPlan:
         """Number of weights of the built network for ``n_features`` inputs.
 
         Counts the embedding, the four Dense layers and two LayerNorms
-        (scale and offset) of each block, the final LayerNorm and the head.
+        (scale and offset) of each block, the final LayerNorm and the head;
+        with ``members = k > 1`` the ``k x n_features`` input multipliers and
+        ``k`` heads.
         """
         if int(n_features) < 1:
             raise PlanError(f"n_features must be at least 1, got {n_features}.")
@@ -134,8 +143,9 @@ class MixerPlan:
         token = (t + 1) * self.token_mlp_dim + (self.token_mlp_dim + 1) * t
         channel = (c + 1) * self.channel_mlp_dim + (self.channel_mlp_dim + 1) * c
         block = 2 * (2 * c) + token + channel
-        head = (c + 1) * self.head_units
-        return embed + self.n_blocks * block + 2 * c + head
+        head = self.members * (c + 1) * self.head_units
+        adapter = self.members * int(n_features) if self.members > 1 else 0
+        return adapter + embed + self.n_blocks * block + 2 * c + head
 
     def describe(self) -> str:
         """One line, e.g. ``"MLP-Mixer: 2 blocks, patches of 8, 32 channels, ..."``."""
@@ -149,6 +159,8 @@ class MixerPlan:
             text += f", dropout {self.dropout:g}"
         if self.stochastic_depth:
             text += f", drop path up to {self.stochastic_depth:g}"
+        if self.members > 1:
+            text += f", {self.members} members"
         return text
 
     def summary(self, n_features: int | None = None) -> str:
@@ -179,9 +191,12 @@ class MixerPlan:
                 f"{tokens}; channel mixing {self.hidden_dim} -> "
                 f"{self.channel_mlp_dim} -> {self.hidden_dim}{drop}"
             )
+        members = (
+            f", one per member of {self.members}, averaged" if self.members > 1 else ""
+        )
         lines.append(
             f"head: LayerNorm, mean over tokens, {self.head_units} output"
-            f"{'s' * (self.head_units != 1)} ({self.head_activation})"
+            f"{'s' * (self.head_units != 1)} ({self.head_activation}{members})"
         )
         if n_features is not None:
             lines.append(f"parameters: {self.n_params(n_features):,}")
@@ -190,9 +205,17 @@ class MixerPlan:
     def __str__(self) -> str:
         return self.summary()
 
-    def with_head(self, units: int, activation: str) -> MixerPlan:
-        """Return a copy whose head has ``units`` outputs and ``activation``."""
-        return dataclasses.replace(self, head_units=units, head_activation=activation)
+    def with_head(
+        self, units: int, activation: str, members: int | None = None
+    ) -> MixerPlan:
+        """Return a copy whose head has ``units`` outputs and ``activation``.
+
+        ``members``, when given, also sets the number of ensemble members.
+        """
+        members = self.members if members is None else members
+        return dataclasses.replace(
+            self, head_units=units, head_activation=activation, members=members
+        )
 
     # -- serialisation -----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -246,6 +269,7 @@ def _validate(plan: MixerPlan) -> None:
     ):
         _check_int(plan, name, 1)
     _check_int(plan, "n_blocks", 0)
+    check_members(plan.members)
     for name in ("dropout", "stochastic_depth"):
         value = getattr(plan, name)
         if not 0.0 <= value < 1.0:

@@ -208,6 +208,12 @@ class Plan:
         counts as the level after the last hidden one). ``None`` means no limit.
     gate_activation : str, default="sigmoid"
         Activation of the learned gates on gated lateral connections.
+    members : int, default=1
+        Members of a joint ensemble (TabM-mini). With ``members = k > 1`` each
+        member multiplies the feature vector by its own vector (initialised
+        with random signs), the hidden units are shared and run on all members
+        at once, each member has its own output head, and the network's output
+        is the members' mean. ``1`` is a plain network.
     name : str, default="plan"
         Name given to the built model.
 
@@ -237,6 +243,7 @@ class Plan:
     head: OutputHead
     max_skip_depth: int | None = None
     gate_activation: str = "sigmoid"
+    members: int = 1
     name: str = field(default="plan", compare=False)
 
     #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
@@ -278,7 +285,9 @@ class Plan:
         """Number of weights of the built network for ``n_features`` inputs.
 
         Counts Dense kernels and biases, gate Dense layers, and the four
-        vectors of each batch normalisation (two of them not trainable).
+        vectors of each batch normalisation (two of them not trainable); with
+        ``members = k > 1`` also the ``k x n_features`` input multipliers
+        and ``k`` output heads.
         """
         widths = self.widths(n_features)
         total = 0
@@ -290,7 +299,9 @@ class Plan:
                 total += 4 * width_in
             total += (width_in + 1) * unit.neurons
         width_head = sum(widths[r] for r in self.head.inputs)
-        return total + (width_head + 1) * self.head.units
+        if self.members > 1:
+            total += self.members * int(n_features)
+        return total + self.members * (width_head + 1) * self.head.units
 
     def describe(self) -> str:
         """One-line description, e.g. for a results table.
@@ -324,10 +335,17 @@ class Plan:
     def __str__(self) -> str:
         return self.summary()
 
-    def with_head(self, units: int, activation: str) -> Plan:
-        """Return a copy whose head has ``units`` outputs and ``activation``."""
+    def with_head(
+        self, units: int, activation: str, members: int | None = None
+    ) -> Plan:
+        """Return a copy whose head has ``units`` outputs and ``activation``.
+
+        ``members``, when given, also sets the number of ensemble members
+        (each has its own head).
+        """
         head = dataclasses.replace(self.head, units=units, activation=activation)
-        return dataclasses.replace(self, head=head)
+        members = self.members if members is None else members
+        return dataclasses.replace(self, head=head, members=members)
 
     # -- serialisation -----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -338,6 +356,7 @@ class Plan:
             "name": self.name,
             "max_skip_depth": self.max_skip_depth,
             "gate_activation": self.gate_activation,
+            "members": self.members,
             "levels": [[u.to_dict() for u in level.units] for level in self.levels],
             "head": self.head.to_dict(),
         }
@@ -372,6 +391,7 @@ class Plan:
             head=OutputHead(**data["head"]),
             max_skip_depth=data.get("max_skip_depth"),
             gate_activation=data.get("gate_activation", "sigmoid"),
+            members=data.get("members", 1),
             name=data.get("name", "plan"),
         )
 
@@ -445,6 +465,12 @@ def _check_unit(plan: Plan, k: int, i: int, unit: Unit) -> None:
         )
 
 
+def check_members(members: Any) -> None:
+    """Raise :class:`PlanError` unless ``members`` is an int of at least 1."""
+    if isinstance(members, bool) or not isinstance(members, int) or members < 1:
+        raise PlanError(f"members must be an int of at least 1, got {members!r}.")
+
+
 def _validate(plan: Plan) -> None:
     if plan.max_skip_depth is not None and plan.max_skip_depth < 1:
         raise PlanError(
@@ -452,6 +478,7 @@ def _validate(plan: Plan) -> None:
         )
     if plan.gate_activation not in ACTIVATIONS:
         raise PlanError(f"Unknown gate_activation {plan.gate_activation!r}.")
+    check_members(plan.members)
     for k, level in enumerate(plan.levels, start=1):
         if len(level) == 0:
             raise PlanError(f"Level {k} has no units.")

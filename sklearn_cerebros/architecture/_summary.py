@@ -67,7 +67,7 @@ def describe(plan: Plan) -> str:
     str
         Levels, units, neurons, skip connections and lateral connections
         (with how many are gated); when some units have stochastic depth, how
-        many and their largest ``drop_path``.
+        many and their largest ``drop_path``; the members of a joint ensemble.
     """
     counts = connection_counts(plan)
     neurons = sum(unit.neurons for _, _, unit in plan.iter_units())
@@ -79,6 +79,8 @@ def describe(plan: Plan) -> str:
     rates = [unit.drop_path for _, _, unit in plan.iter_units() if unit.drop_path]
     if rates:
         text += f", drop path on {_count(len(rates), 'unit')} (up to {max(rates):g})"
+    if plan.members > 1:
+        text += f", {plan.members} members"
     return text
 
 
@@ -130,8 +132,12 @@ def summary(plan: Plan, n_features: int | None = None) -> str:
             lines.append(line)
     head = plan.head
     sources = ", ".join(unit_name(*r) for r in head.inputs)
+    members = (
+        f", one per member of {plan.members}, averaged" if plan.members > 1 else ""
+    )
     lines.append(
-        f"head: {_count(head.units, 'output')} ({head.activation}) <- {sources}"
+        f"head: {_count(head.units, 'output')} ({head.activation}{members}) "
+        f"<- {sources}"
     )
     counts = connection_counts(plan)
     lines.append(
