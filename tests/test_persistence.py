@@ -16,6 +16,8 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 skops_io = pytest.importorskip("skops.io")
 
@@ -129,6 +131,26 @@ def test_dump_compresses_and_load_trusts_our_types(fitted_regressor, tmp_path):
     assert small < 0.7 * (tmp_path / "big.skops").stat().st_size
     restored = load(tmp_path / "small.skops")
     np.testing.assert_array_equal(restored.predict(X), fitted_regressor.predict(X))
+
+
+def test_dump_names_a_parameter_holding_keras_callbacks(tmp_path):
+    reg = ResidualMLPRegressor(callbacks=[keras.callbacks.EarlyStopping()])
+    pipe = make_pipeline(StandardScaler(), reg)
+    with pytest.raises(ValueError, match="residualmlpregressor__callbacks=None"):
+        dump(pipe, tmp_path / "model.skops")
+    assert not (tmp_path / "model.skops").exists()
+
+
+def test_pipeline_with_a_strict_estimator_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 4))
+    pipe = make_pipeline(
+        StandardScaler(), ResidualMLPRegressor(**RESIDUAL, preprocessing=None)
+    ).fit(X, X.sum(axis=1))
+    dump(pipe, tmp_path / "pipe.skops")
+    np.testing.assert_array_equal(
+        load(tmp_path / "pipe.skops").predict(X), pipe.predict(X)
+    )
 
 
 def test_pickle_goes_through_the_plain_state(fitted_regressor):
