@@ -68,9 +68,8 @@ def get_trusted_types() -> list[str]:
     These are the estimator classes, the steps of the tabular preprocessor,
     and three numpy and scikit-learn types that skops does not trust by
     default. Pass them to ``skops.io.load(file, trusted=...)``; every other
-    type in a file (for example a callable ``scoring`` or Keras
-    ``callbacks`` given as parameters) must be reviewed and trusted
-    explicitly.
+    type in a file (for example a callable ``scoring`` of a search) must be
+    reviewed and trusted explicitly.
 
     Returns
     -------
