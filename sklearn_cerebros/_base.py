@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
 
 from ._compat import _check_sample_weight, _fit_context, validate_data
 from ._keras import LR_SCHEDULES, TrainSettings, fit_network, predict_array
+from ._persistence import from_plain_state, to_plain_state
 from ._targets import ClassificationTarget, RegressionTarget
 from .architecture import NetworkPlan
 
@@ -328,6 +329,15 @@ class BaseNetwork(BaseEstimator, ABC):
     def _predict_raw(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         return predict_array(self.model_, self._transform_X(X, reset=False))
+
+    # -- persistence ---------------------------------------------------------
+    # Plain data only (networks as .keras bytes, loaded in safe mode), so that
+    # skops.io can save the estimator and load it without running code.
+    def __getstate__(self) -> dict[str, Any]:
+        return to_plain_state(super().__getstate__())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(from_plain_state(state))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
