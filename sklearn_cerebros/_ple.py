@@ -34,17 +34,18 @@ def _raise_for_bad_column(X, error: Exception) -> None:
 
     The original message is kept (scikit-learn's checks match on it), with
     the name of the first column that cannot be converted in front. When no
-    single column is to blame (wrong shape, wrong number of columns),
-    ``error`` itself is re-raised.
+    single column is to blame (wrong shape, wrong number of columns, complex
+    numbers), ``error`` itself is re-raised.
     """
     if isinstance(X, pd.DataFrame):
         columns = [X.iloc[:, j] for j in range(X.shape[1])]
     else:
         try:
-            array = np.asarray(X, dtype=object)
+            array = np.asarray(X)
         except ValueError:
             raise error from None
-        if array.ndim != 2:
+        # Only text and object arrays can hold entries that are no numbers.
+        if array.ndim != 2 or array.dtype.kind not in "OSU":
             raise error
         columns = [array[:, j] for j in range(array.shape[1])]
     for name, column in zip(_column_names(X, len(columns)), columns, strict=True):
