@@ -1,8 +1,8 @@
 """Ames: robust scaling against the piecewise-linear encoding of numeric columns.
 
 Run ``python benchmarks/bench_encodings.py`` (``--help`` for the options;
-about 20 fits of a few seconds to a minute each on 2 CPU cores). It
-cross-validates ``ResidualMLPRegressor(random_state=0)``, every other
+25 fits of 5 to 20 s each on 2 CPU cores, about 5 minutes). It
+cross-validates ``ResidualMLPRegressor(random_state=seed)``, every other
 parameter at its default, on the raw Ames frame of
 :func:`sklearn_cerebros.datasets.load_ames` with ``KFold(5, shuffle=True,
 random_state=0)``, the folds of every Ames figure, with the numeric columns
@@ -15,8 +15,8 @@ missing values imputed alike in all of them):
 ``ple16``
     ``preprocessing="piecewise_linear"``: the piecewise-linear encoding with
     16 quantile bins (the default of ``make_tabular_preprocessor``).
-``ple8``, ``ple32``
-    The same with 8 or 32 bins:
+``ple4``, ``ple8``, ``ple32``
+    The same with 4, 8 or 32 bins:
     ``make_tabular_preprocessor(numeric="piecewise_linear", n_bins=b)`` in a
     pipeline before ``ResidualMLPRegressor(preprocessing=None)``, which is
     what ``preprocessing="piecewise_linear"`` does inside the estimator.
@@ -24,13 +24,17 @@ missing values imputed alike in all of them):
 It prints a Markdown table (RMSE in dollars, mean ± standard deviation over
 the folds and each fold; median fit time per fold with the range; epochs
 trained; the width of the network's input) and the load of the machine
-before and after, since fit times move with it. ``--out`` also writes one CSV
-row per variant and fold.
+before and after, since fit times move with it. With several ``--seeds``
+(default: 0 alone) there is one row per variant and seed, then a second
+table: per variant, the mean over seeds of the 5-fold RMSE, with the range
+over seeds, so that an encoding's effect can be told from the seed's.
+``--out`` also writes one CSV row per variant, seed and fold.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -57,26 +61,29 @@ from sklearn_cerebros.datasets import load_ames  # noqa: E402
 from sklearn_cerebros.preprocessing import make_tabular_preprocessor  # noqa: E402
 
 
-def ple_pipeline(n_bins: int) -> Callable[[], Any]:
-    def factory():
+def ple_pipeline(n_bins: int) -> Callable[[int], Any]:
+    def factory(seed: int):
         return make_pipeline(
             make_tabular_preprocessor(numeric="piecewise_linear", n_bins=n_bins),
-            ResidualMLPRegressor(random_state=0, preprocessing=None),
+            ResidualMLPRegressor(random_state=seed, preprocessing=None),
         )
 
     return factory
 
 
-#: name -> (description for the table, factory of an unfitted estimator)
-VARIANTS: dict[str, tuple[str, Callable[[], Any]]] = {
+#: name -> (description for the table, factory(seed) of an unfitted estimator)
+VARIANTS: dict[str, tuple[str, Callable[[int], Any]]] = {
     "robust": (
         '`preprocessing="auto"` (robust scaling, soft clip)',
-        lambda: ResidualMLPRegressor(random_state=0),
+        lambda seed: ResidualMLPRegressor(random_state=seed),
     ),
     "ple16": (
         '`preprocessing="piecewise_linear"` (16 bins)',
-        lambda: ResidualMLPRegressor(random_state=0, preprocessing="piecewise_linear"),
+        lambda seed: ResidualMLPRegressor(
+            random_state=seed, preprocessing="piecewise_linear"
+        ),
     ),
+    "ple4": ("piecewise-linear, 4 bins", ple_pipeline(4)),
     "ple8": ("piecewise-linear, 8 bins", ple_pipeline(8)),
     "ple32": ("piecewise-linear, 32 bins", ple_pipeline(32)),
 }
@@ -90,6 +97,25 @@ def fitted_details(est: Any) -> dict[str, Any]:
 
 def median_of(key: str) -> Callable[[list[dict[str, Any]]], str]:
     return lambda rows: f"{statistics.median(r[key] for r in rows):.0f}"
+
+
+def seed_table(
+    results: dict[str, list[dict[str, Any]]], variants: list[str], seeds: list[int]
+) -> str:
+    """Per variant: mean over seeds of the cross-validated RMSE, and its range."""
+    lines = [
+        "| Variant | RMSE, mean over seeds | range over seeds | fit s/fold (median) |",
+        "|---|---|---|---|",
+    ]
+    for name in variants:
+        runs = [results[f"{name} seed {seed}"] for seed in seeds]
+        scores = [statistics.fmean(r["rmse"] for r in rows) for rows in runs]
+        fits = [r["fit_time"] for rows in runs for r in rows]
+        lines.append(
+            f"| `{name}` | {statistics.fmean(scores):,.0f} | "
+            f"{min(scores):,.0f}-{max(scores):,.0f} | {statistics.median(fits):.1f} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -107,6 +133,13 @@ def main() -> None:
         default=list(VARIANTS),
         help="subset of the variants, in this order (default: all)",
     )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[0],
+        help="random_state of the networks, one run of every variant each",
+    )
     parser.add_argument("--out", help="also write one CSV row per variant and fold")
     args = parser.parse_args()
 
@@ -114,10 +147,14 @@ def main() -> None:
     folds = ames_folds(X, 5, args.folds)
     load_before = load_average()
     start = time.perf_counter()
-    results = {
-        name: cross_validate(name, VARIANTS[name][1], X, y, folds, fitted_details)
-        for name in args.variants
-    }
+    results, labels = {}, {}
+    for name in args.variants:
+        for seed in args.seeds:
+            key = f"{name} seed {seed}" if len(args.seeds) > 1 else name
+            factory = functools.partial(VARIANTS[name][1], seed)
+            rows = cross_validate(key, factory, X, y, folds, fitted_details)
+            results[key] = [{**row, "seed": seed} for row in rows]
+            labels[key] = VARIANTS[name][0] + key[len(name) :].replace(" ", ", ", 1)
     elapsed = time.perf_counter() - start
 
     for line in environment_lines():
@@ -131,18 +168,20 @@ def main() -> None:
         f"KFold(5, shuffle=True, random_state=0), {len(folds)} of 5 folds; "
         "RMSE in dollars\n"
     )
-    labels = {name: VARIANTS[name][0] for name in VARIANTS}
+    baseline = next((key for key in results if key.startswith("robust")), None)
     print(
         markdown_table(
             results,
             labels,
-            baseline="robust" if "robust" in results else None,
+            baseline=baseline,
             extra_columns={
                 "epochs (median)": median_of("n_iter"),
                 "input width": median_of("input_width"),
             },
         )
     )
+    if len(args.seeds) > 1:
+        print("\n" + seed_table(results, args.variants, args.seeds))
     if args.out:
         write_csv(args.out, [row for rows in results.values() for row in rows])
         print(f"\nPer-fold rows written to {args.out}")
