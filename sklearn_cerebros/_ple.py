@@ -84,11 +84,14 @@ def _quantile_edges(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
         else:
             # Linear interpolation between order statistics (numpy's default
             # quantile), computed on the already sorted column.
+            # The clip keeps rounding from putting an edge past its two order
+            # statistics (past the maximum, the maximum would not saturate).
             position = levels * (n - 1)
             below = np.floor(position).astype(np.intp)
-            above = np.minimum(below + 1, n - 1)
-            fraction = position - below
-            quantiles = values[below] + fraction * (values[above] - values[below])
+            low, high = values[below], values[np.minimum(below + 1, n - 1)]
+            with np.errstate(over="ignore", invalid="ignore"):
+                between = low + (position - below) * (high - low)
+            quantiles = np.clip(np.where(position > below, between, low), low, high)
             edges.append(np.unique(quantiles))
     return edges
 
@@ -225,15 +228,25 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
         ------
         ValueError
             If a column holds infinite values, non-numeric values or only
-            missing values (the message names the column).
+            missing values, or spans a range wider than the largest float64
+            (the message names the column).
         """
-        X = self._check_X(X, reset=True)
-        self.bin_edges_ = _quantile_edges(X, self.n_bins)
-        self.n_bins_ = np.array([e.size - 1 for e in self.bin_edges_])
+        array = self._check_X(X, reset=True)
+        edges = _quantile_edges(array, self.n_bins)
+        with np.errstate(over="ignore"):
+            widths = [np.diff(e) for e in edges]
+        for name, e, w in zip(_column_names(X, len(edges)), edges, widths, strict=True):
+            if np.isinf(w).any():
+                raise ValueError(
+                    f"Column {name!r} spans {e[0]:g} to {e[-1]:g}, a range wider "
+                    "than the largest float64; rescale it first."
+                )
+        self.bin_edges_ = edges
+        self.n_bins_ = np.array([e.size - 1 for e in edges])
         # Flat per-feature arrays, so transform is one broadcast operation.
-        self._column = np.repeat(np.arange(X.shape[1]), self.n_bins_)
-        self._left = np.concatenate([e[:-1] for e in self.bin_edges_])
-        width = np.concatenate([np.diff(e) for e in self.bin_edges_])
+        self._column = np.repeat(np.arange(len(edges)), self.n_bins_)
+        self._left = np.concatenate([e[:-1] for e in edges])
+        width = np.concatenate(widths)
         # A constant column's zero-width bin divides by inf: always 0.
         self._width = np.where(width > 0, width, np.inf)
         return self

@@ -211,6 +211,14 @@ def test_error_names_a_column_with_only_missing_values():
         PiecewiseLinearEncoder().fit([[1.0, np.nan], [2.0, np.nan]])
 
 
+def test_huge_values_encode_and_a_range_beyond_float64_is_refused():
+    huge = np.array([[-1e300], [0.0], [1.0], [2.0], [1e300]])
+    out = PiecewiseLinearEncoder(n_bins=2).fit(huge).transform(huge * 1.5)
+    np.testing.assert_array_equal(out[[0, -1]], [[0, 0], [1, 1]])
+    with pytest.raises(ValueError, match="Column 'x0' spans .* wider than"):
+        PiecewiseLinearEncoder().fit([[-1.7e308], [1.7e308]])
+
+
 def test_invalid_n_bins_is_refused():
     with pytest.raises(InvalidParameterError, match="'n_bins' parameter"):
         PiecewiseLinearEncoder(n_bins=0).fit([[1.0], [2.0]])
