@@ -479,8 +479,8 @@ class _ToFloat32(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return np.ascontiguousarray(X, dtype=np.float32)
 
 
-#: The encodings of numeric columns that :func:`make_tabular_preprocessor` offers.
-NUMERIC_ENCODINGS = ("robust", "piecewise_linear")
+# The encodings of numeric columns that make_tabular_preprocessor offers.
+_NUMERIC_ENCODINGS = ("robust", "piecewise_linear")
 
 
 def _numeric_step(numeric: str, clip: float | None, n_bins: int) -> tuple:
@@ -553,10 +553,10 @@ def make_tabular_preprocessor(
         ``numeric="piecewise_linear"``; ignored otherwise.
     clip : float or None, default=3.0
         Bound of the smooth clipping, in IQR units, with ``numeric="robust"``;
-        ignored otherwise. With the default, values
-        within about one IQR of the median are changed by less than 6 %,
-        while anything farther out is compressed into ``(-3, 3)``. ``None``
-        disables clipping (not recommended for data with outliers).
+        ignored otherwise. With the default, values within about one IQR of
+        the median are changed by less than 6 %, while anything farther out
+        is compressed into ``(-3, 3)``. ``None`` disables clipping (not
+        recommended for data with outliers).
     min_frequency : int, float or None, default=10
         Categories seen fewer than this many training rows (int) or in less
         than this fraction of rows (float in (0, 1)) are grouped into one
@@ -615,9 +615,9 @@ def make_tabular_preprocessor(
      'cat__city_a', 'cat__city_b']
     """
     # Validate early so that a bad value fails here rather than at fit time.
-    if numeric not in NUMERIC_ENCODINGS:
+    if numeric not in _NUMERIC_ENCODINGS:
         raise ValueError(
-            f"numeric must be one of {NUMERIC_ENCODINGS}, got {numeric!r}."
+            f"numeric must be one of {_NUMERIC_ENCODINGS}, got {numeric!r}."
         )
     SoftClipRobustScaler(clip=clip)._check_clip()
     PiecewiseLinearEncoder(n_bins=n_bins)._validate_params()
