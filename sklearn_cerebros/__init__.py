@@ -8,7 +8,7 @@ Public estimators and helpers:
 * ``GradientHealthWarning``: raised once when training stalls (vanishing
   gradients).
 * :func:`make_tabular_preprocessor`: the preprocessing behind
-  ``preprocessing="auto"``.
+  ``preprocessing="auto"`` and ``"piecewise_linear"``.
 * :func:`load_ames`: the Ames housing table.
 * :mod:`sklearn_cerebros.architecture`: network plans as plain data.
 * :mod:`sklearn_cerebros.plotting`: pictures of plans, histories and searches.

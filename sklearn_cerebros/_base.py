@@ -42,6 +42,10 @@ __all__ = ["BaseNetwork", "NetworkClassifier", "NetworkRegressor", "store_params
 
 _MAX_SEED = 2**31 - 1
 
+# The ``preprocessing`` values that fit the tabular preprocessor, and the
+# encoding of numeric columns each one asks it for.
+_TABULAR_NUMERIC = {"auto": "robust", "piecewise_linear": "piecewise_linear"}
+
 
 def store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
     """Keep a constructor's arguments as attributes, unchanged.
@@ -85,7 +89,10 @@ class BaseNetwork(BaseEstimator, ABC):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "checkpoint_path": [str, os.PathLike, None],
         "tensorboard_dir": [str, os.PathLike, None],
-        "preprocessing": [StrOptions({"auto", "standard"}), None],
+        "preprocessing": [
+            StrOptions({"auto", "piecewise_linear", "standard"}),
+            None,
+        ],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -133,16 +140,16 @@ class BaseNetwork(BaseEstimator, ABC):
 
     # -- input handling ----------------------------------------------------
     def _uses_tabular(self) -> bool:
-        return self.preprocessing == "auto" and not self._has_base_model()
+        return self.preprocessing in _TABULAR_NUMERIC and not self._has_base_model()
 
     def _transform_X(self, X: Any, *, reset: bool) -> np.ndarray:
         """Validate ``X`` against what ``fit`` saw and turn it into float32."""
         if self._has_base_model():
-            if self.preprocessing == "standard":
+            if self.preprocessing in ("standard", "piecewise_linear"):
                 raise ValueError(
-                    "preprocessing='standard' cannot be combined with base_model: "
-                    "the base model receives X as given. Use preprocessing='auto' "
-                    "or None."
+                    f"preprocessing={self.preprocessing!r} cannot be combined with "
+                    "base_model: the base model receives X as given. Use "
+                    "preprocessing='auto' or None."
                 )
             X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32)
             return X
@@ -162,7 +169,9 @@ class BaseNetwork(BaseEstimator, ABC):
             if reset:
                 from .preprocessing import make_tabular_preprocessor
 
-                self.preprocessor_ = make_tabular_preprocessor().fit(X)
+                self.preprocessor_ = make_tabular_preprocessor(
+                    numeric=_TABULAR_NUMERIC[self.preprocessing]
+                ).fit(X)
             return np.asarray(self.preprocessor_.transform(X), dtype=np.float32)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
         if self.preprocessing == "standard":

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from joblib.parallel import get_active_backend
 from sklearn.base import _fit_context
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    validate_data,
+)
 
 __all__ = [
+    "_check_feature_names_in",
     "_check_sample_weight",
     "_fit_context",
     "default_joblib_backend",

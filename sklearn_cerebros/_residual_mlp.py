@@ -125,13 +125,18 @@ TRAINING_PARAMS_DOC = """
         decay (applied to every trainable weight), at 0 plain Adam."""
 
 _PREPROCESSING_DOC = """
-    preprocessing : {"auto", "standard"} or None, default="auto"
+    preprocessing : {"auto", "piecewise_linear", "standard"} or None, default="auto"
         How ``X`` is prepared. ``"auto"``: :func:`make_tabular_preprocessor`
         is fitted on ``X``, so a DataFrame may hold categorical, string and
         missing values and numeric columns are robustly scaled and softly
-        clipped. ``"standard"``: numeric input only, standardised. ``None``:
+        clipped. ``"piecewise_linear"``: the same, with numeric columns
+        piecewise-linear encoded instead
+        (``make_tabular_preprocessor(numeric="piecewise_linear")``: up to 16
+        features a column in ``[0, 1]``, constant beyond the training range).
+        ``"standard"``: numeric input only, standardised. ``None``:
         numeric input only, used as given (a strict numeric estimator).
-        Ignored in tandem mode except that ``"standard"`` is refused there."""
+        Ignored in tandem mode except that ``"standard"`` and
+        ``"piecewise_linear"`` are refused there."""
 
 #: Callbacks, checkpoints, warm start, seed and verbosity, in numpydoc form.
 RUN_PARAMS_DOC = """

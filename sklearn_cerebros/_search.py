@@ -535,7 +535,7 @@ _SEARCH_DOC = """
         ``learning_rate``.
     weight_decay : float, default=0.0
         Above 0, every trial trains with AdamW and this decoupled decay.
-    preprocessing : {"auto", "standard"} or None, default="auto"
+    preprocessing : {"auto", "piecewise_linear", "standard"} or None, default="auto"
         How ``X`` is prepared, as for
         :class:`~sklearn_cerebros.ResidualMLPRegressor`.
     callbacks : list of keras.callbacks.Callback, default=None

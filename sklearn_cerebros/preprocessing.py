@@ -1,9 +1,10 @@
 """Turn mixed-type tabular data into a dense float32 matrix for neural nets.
 
 The main entry point is :func:`make_tabular_preprocessor`, which builds an
-unfitted scikit-learn pipeline. The two transformer classes it relies on,
-:class:`TabularFrameCleaner` and :class:`SoftClipRobustScaler`, are public so
-that they can be reused or inspected on their own.
+unfitted scikit-learn pipeline. The transformer classes it relies on,
+:class:`TabularFrameCleaner`, :class:`SoftClipRobustScaler` and
+:class:`PiecewiseLinearEncoder`, are public so that they can be reused or
+inspected on their own.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._ple import PiecewiseLinearEncoder
+
 __all__ = [
     "MISSING_CATEGORY",
+    "PiecewiseLinearEncoder",
     "SoftClipRobustScaler",
     "TabularFrameCleaner",
     "make_tabular_preprocessor",
@@ -475,8 +479,21 @@ class _ToFloat32(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return np.ascontiguousarray(X, dtype=np.float32)
 
 
+# The encodings of numeric columns that make_tabular_preprocessor offers.
+_NUMERIC_ENCODINGS = ("robust", "piecewise_linear")
+
+
+def _numeric_step(numeric: str, clip: float | None, n_bins: int) -> tuple:
+    """The first step of the numeric pipeline, named for what it does."""
+    if numeric == "robust":
+        return ("scale", SoftClipRobustScaler(clip=clip))
+    return ("encode", PiecewiseLinearEncoder(n_bins=n_bins))
+
+
 def make_tabular_preprocessor(
     *,
+    numeric: str = "robust",
+    n_bins: int = 16,
     clip: float | None = 3.0,
     min_frequency: int | float | None = 10,
     max_categories: int | None = None,
@@ -490,7 +507,7 @@ def make_tabular_preprocessor(
     neural-network input. Column roles are decided from the dtypes seen at
     ``fit``:
 
-    Numeric and bool columns
+    Numeric and bool columns, ``numeric="robust"`` (default)
         1. Robust standardisation ``z = (x - median) / IQR``; when the IQR is
            zero the standard deviation is used, and when that is zero, 1.
            Statistics use the observed (non-missing) values only.
@@ -505,6 +522,17 @@ def make_tabular_preprocessor(
            values in other columns at ``transform`` time are imputed without
            error.
 
+    Numeric and bool columns, ``numeric="piecewise_linear"``
+        1. :class:`PiecewiseLinearEncoder`: ``n_bins`` quantile bins per
+           column (fewer when values repeat), each value encoded per bin as
+           0 below it, 1 above it and its relative position inside it. Every
+           feature is in ``[0, 1]`` and values beyond the training range
+           encode like the training extremes. A column becomes up to
+           ``n_bins`` features named ``<column>_bin<b>``.
+        2. and 3. as above: median imputation of each encoded feature (the
+           encoding of the training median, up to the averaging of the two
+           middle values) and missing-value indicators.
+
     Categorical columns (``category``, ``object``, ``str``/``string``)
         One-hot encoding. Missing values form their own level
         (``"__missing__"``). Levels seen fewer than ``min_frequency`` times
@@ -516,11 +544,19 @@ def make_tabular_preprocessor(
 
     Parameters
     ----------
+    numeric : {"robust", "piecewise_linear"}, default="robust"
+        Encoding of numeric and bool columns: robust scaling with a soft clip
+        (one feature a column), or the piecewise-linear encoding (up to
+        ``n_bins`` features a column).
+    n_bins : int, default=16
+        Maximum number of bins per numeric column, with
+        ``numeric="piecewise_linear"``; ignored otherwise.
     clip : float or None, default=3.0
-        Bound of the smooth clipping, in IQR units. With the default, values
-        within about one IQR of the median are changed by less than 6 %,
-        while anything farther out is compressed into ``(-3, 3)``. ``None``
-        disables clipping (not recommended for data with outliers).
+        Bound of the smooth clipping, in IQR units, with ``numeric="robust"``;
+        ignored otherwise. With the default, values within about one IQR of
+        the median are changed by less than 6 %, while anything farther out
+        is compressed into ``(-3, 3)``. ``None`` disables clipping (not
+        recommended for data with outliers).
     min_frequency : int, float or None, default=10
         Categories seen fewer than this many training rows (int) or in less
         than this fraction of rows (float in (0, 1)) are grouped into one
@@ -546,7 +582,7 @@ def make_tabular_preprocessor(
     ------
     ValueError
         At ``fit``, if a column holds only missing values (the message names
-        it), or for an invalid ``clip``.
+        it); at once, for an invalid ``numeric``, ``n_bins`` or ``clip``.
     TypeError
         At ``fit``, if a column has an unsupported dtype such as datetime,
         timedelta or complex (the message names the column and the dtype).
@@ -554,6 +590,7 @@ def make_tabular_preprocessor(
     See Also
     --------
     SoftClipRobustScaler : The numeric scaling and clipping step.
+    PiecewiseLinearEncoder : The numeric step with ``numeric="piecewise_linear"``.
     TabularFrameCleaner : The column checks and type normalisation step.
 
     Examples
@@ -578,22 +615,27 @@ def make_tabular_preprocessor(
      'cat__city_a', 'cat__city_b']
     """
     # Validate early so that a bad value fails here rather than at fit time.
+    if numeric not in _NUMERIC_ENCODINGS:
+        raise ValueError(
+            f"numeric must be one of {_NUMERIC_ENCODINGS}, got {numeric!r}."
+        )
     SoftClipRobustScaler(clip=clip)._check_clip()
+    PiecewiseLinearEncoder(n_bins=n_bins)._validate_params()
 
-    numeric = make_column_selector(dtype_include=np.number)
+    numeric_columns = make_column_selector(dtype_include=np.number)
     # The cleaner turns every non-numeric column into object/str dtype.
-    categorical = make_column_selector(dtype_exclude=np.number)
+    categorical_columns = make_column_selector(dtype_exclude=np.number)
 
     transformers: list[tuple] = [
         (
             "num",
             Pipeline(
                 [
-                    ("scale", SoftClipRobustScaler(clip=clip)),
+                    _numeric_step(numeric, clip, n_bins),
                     ("impute", SimpleImputer(strategy="median")),
                 ]
             ),
-            numeric,
+            numeric_columns,
         )
     ]
     if add_indicator:
@@ -601,7 +643,7 @@ def make_tabular_preprocessor(
             (
                 "missing",
                 MissingIndicator(features="missing-only", error_on_new=False),
-                numeric,
+                numeric_columns,
             )
         )
     transformers.append(
@@ -614,7 +656,7 @@ def make_tabular_preprocessor(
                 sparse_output=False,
                 dtype=np.float32,
             ),
-            categorical,
+            categorical_columns,
         )
     )
 

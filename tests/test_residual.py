@@ -390,9 +390,10 @@ def test_tandem_mode_freezes_what_is_asked(trainable):
     assert conv1_moved == (trainable == "all")
 
 
-def test_tandem_mode_refuses_standard_scaling():
-    with pytest.raises(ValueError, match="base_model"):
-        ResidualMLPRegressor(base_model=_backbone(), preprocessing="standard").fit(
+@pytest.mark.parametrize("preprocessing", ["standard", "piecewise_linear"])
+def test_tandem_mode_refuses_tabular_encodings(preprocessing):
+    with pytest.raises(ValueError, match=f"'{preprocessing}'.*base_model"):
+        ResidualMLPRegressor(base_model=_backbone(), preprocessing=preprocessing).fit(
             np.zeros((4, 8, 8, 1)), [1.0, 2.0, 3.0, 4.0]
         )
 
