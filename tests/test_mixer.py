@@ -160,9 +160,7 @@ def test_regressor_learns_and_stochastic_depth_is_off_in_inference(regression_da
     b = keras.ops.convert_to_numpy(reg.model_(Xt, training=True))
     assert not np.allclose(a, b)
     # with the same weights, a network built without stochastic depth agrees
-    plain = build(
-        dataclasses.replace(reg.plan_, stochastic_depth=0.0), Xt.shape[1]
-    )
+    plain = build(dataclasses.replace(reg.plan_, stochastic_depth=0.0), Xt.shape[1])
     plain.set_weights(reg.model_.get_weights())
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(plain(Xt, training=False)),
