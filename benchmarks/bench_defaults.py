@@ -41,6 +41,21 @@ from ._datasets import DATASETS, Dataset, load_dataset
 #: Candidate settings of ``ResidualMLP*`` (keyword arguments), by name.
 CANDIDATES: dict[str, dict[str, Any]] = {
     "today": {},
+    "k8": {"n_members": 8},
+    "k32": {"n_members": 32},
+    "ple": {"preprocessing": "piecewise_linear"},
+    "ple_k8": {"preprocessing": "piecewise_linear", "n_members": 8},
+    "ple_k32": {"preprocessing": "piecewise_linear", "n_members": 32},
+    # the TabM paper's starting point for small tables (ensembles.md)
+    "tabm_k8": {
+        "preprocessing": "piecewise_linear",
+        "n_members": 8,
+        "learning_rate": 2e-3,
+        "weight_decay": 3e-4,
+        "dropout": 0.1,
+        "batch_size": 32,
+        "n_iter_no_change": 16,
+    },
 }
 
 
