@@ -2,6 +2,7 @@
 
 from ._builder import build_model
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
+from ._ensemble import average_models
 from ._forward import predict_array
 from ._layers import DropPath, LateralGate
 from ._mixer import build_mixer
@@ -14,6 +15,7 @@ __all__ = [
     "GradientHealthWarning",
     "LateralGate",
     "TrainSettings",
+    "average_models",
     "build_mixer",
     "build_model",
     "predict_array",
