@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from ._compat import _fit_context
-from ._ensemble import select_ensemble
+from ._ensemble import batch_score, one_by_one, select_ensemble
 from ._keras import average_models, build_model, seeded, train
 from ._trials import (
     ResultsStore,
@@ -362,8 +362,14 @@ class _CerebrosSearch:
         def score(raw: np.ndarray) -> float:
             return score_raw(scorer, self.target_, classifier, raw, scored[0], y_score)
 
+        # The default scorers have vectorised equivalents: 200 trials and 50
+        # picks then take a fraction of a second rather than minutes.
+        fast = batch_score(self.scoring, self.target_, scored[1])
         weights = select_ensemble(
-            [r.raw for r in candidates], score, self.ensemble_size
+            [r.raw for r in candidates],
+            fast or one_by_one(score),
+            self.ensemble_size,
+            start=0,  # the best-ranked trial, so that size 1 is that trial
         )
         members = sorted(
             ((r, float(w)) for r, w in zip(candidates, weights, strict=True) if w > 0),
@@ -375,9 +381,8 @@ class _CerebrosSearch:
             by_trial.get(r["trial"], 0.0) for r in ordered
         ]
         self.ensemble_ = [{"trial": m.record["trial"], "weight": w} for m, w in members]
-        self.ensemble_score_ = score(
-            sum(w * m.raw.astype(np.float64) for m, w in members)
-        )
+        # in the members' float32, as model_ averages them
+        self.ensemble_score_ = score(sum(w * m.raw for m, w in members))
         self.best_index_ = int(best.record["trial"])
         self.best_score_ = float(best.record["score"])
         self.best_plan_ = Plan.from_dict(best.record["plan"])

@@ -10,13 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import make_classification, make_regression
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
-from sklearn_cerebros._ensemble import select_ensemble
+from sklearn_cerebros._ensemble import batch_score, select_ensemble
 from sklearn_cerebros._keras import average_models, build_model, predict_array
+from sklearn_cerebros._targets import ClassificationTarget, RegressionTarget
+from sklearn_cerebros._trials import score_raw
 from sklearn_cerebros.architecture import CerebrosSpace, sample_structure, wire
 
 TINY = dict(
@@ -61,12 +64,16 @@ def _neg_mse(target):
     return lambda pred: -float(np.mean((pred - target) ** 2))
 
 
+def _batch(score):
+    return lambda batch: np.array([score(b) for b in batch])
+
+
 @settings(max_examples=60, deadline=None)
 @given(_candidates())
 def test_selection_weights_are_a_distribution_never_worse_than_the_best(case):
     target, preds, size = case
     score = _neg_mse(target)
-    weights = select_ensemble(preds, score, size)
+    weights = select_ensemble(preds, _batch(score), size)
     assert weights.shape == (len(preds),)
     assert np.all(weights >= 0)
     assert weights.sum() == pytest.approx(1.0)
@@ -76,7 +83,13 @@ def test_selection_weights_are_a_distribution_never_worse_than_the_best(case):
     )
     averaged = sum(w * p for w, p in zip(weights, preds, strict=True))
     assert score(averaged) >= max(score(p) for p in preds) - 1e-12
-    np.testing.assert_array_equal(weights, select_ensemble(preds, score, size))
+    np.testing.assert_array_equal(weights, select_ensemble(preds, _batch(score), size))
+    # started from any candidate, the ensemble still scores at least as well
+    start = len(preds) - 1
+    started = select_ensemble(preds, _batch(score), size, start=start)
+    assert started[start] > 0
+    averaged = sum(w * p for w, p in zip(started, preds, strict=True))
+    assert score(averaged) >= score(preds[start]) - 1e-12
 
 
 @settings(max_examples=40, deadline=None)
@@ -87,21 +100,68 @@ def test_selection_of_one_is_the_first_best_candidate(case):
     scores = [score(p) for p in preds]
     expected = np.zeros(len(preds))
     expected[int(np.argmax(scores))] = 1.0  # argmax: the first of equal scores
-    np.testing.assert_array_equal(select_ensemble(preds, score, 1), expected)
+    np.testing.assert_array_equal(select_ensemble(preds, _batch(score), 1), expected)
 
 
 def test_selection_combines_complementary_candidates():
     target = np.array([1.0, -1.0, 1.0, -1.0])
     preds = [target + [1, 1, -1, -1], target + [-1, -1, 1, 1], target + 1.1]
-    weights = select_ensemble(preds, _neg_mse(target), 10)
+    weights = select_ensemble(preds, _batch(_neg_mse(target)), 10)
     np.testing.assert_array_equal(weights, [0.5, 0.5, 0.0])  # their errors cancel
 
 
 def test_selection_refuses_no_candidates_or_no_picks():
     with pytest.raises(ValueError, match="at least one candidate"):
-        select_ensemble([], lambda p: 0.0, 3)
+        select_ensemble([], _batch(lambda p: 0.0), 3)
     with pytest.raises(ValueError, match="size must be at least 1"):
-        select_ensemble([np.zeros(3)], lambda p: 0.0, 0)
+        select_ensemble([np.zeros(3)], _batch(lambda p: 0.0), 0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "scoring"),
+    [
+        ("regression", None),
+        ("regression", "neg_mean_squared_error"),
+        ("regression", "neg_mean_absolute_error"),
+        ("two outputs", "neg_root_mean_squared_error"),
+        ("binary", None),
+        ("multiclass", None),
+    ],
+)
+def test_vectorised_scores_equal_the_search_scorers(kind, scoring):
+    rng = np.random.default_rng(0)
+    if kind in ("regression", "two outputs"):
+        y = rng.normal(3, 2, size=(40, 2) if kind == "two outputs" else 40)
+        est, classifier = CerebrosRegressor(scoring=scoring), False
+        est.target_ = RegressionTarget()
+        y_enc = est.target_.fit_transform(y)
+        raws = [y_enc + rng.normal(size=y_enc.shape) for _ in range(5)]
+    else:
+        y = rng.integers(0, 2 if kind == "binary" else 4, size=40)
+        est, classifier = CerebrosClassifier(scoring=scoring), True
+        est.target_ = ClassificationTarget()
+        y_enc = est.target_.fit_transform(y)
+        if kind == "binary":  # sigmoid outputs
+            raws = [rng.uniform(size=(40, 1)) for _ in range(5)]
+        else:  # softmax outputs
+            raws = [rng.dirichlet(np.ones(4), 40) for _ in range(5)]
+        raws[0][:3, 0] = 0.0  # probabilities clipped at the edges
+    scorer = check_scoring(est, scoring=est._scoring())
+    y_user = est.target_.inverse(y_enc)
+    X = np.zeros((40, 1))
+    expected = [score_raw(scorer, est.target_, classifier, r, X, y_user) for r in raws]
+    fast = batch_score(scoring, est.target_, y_enc)
+    np.testing.assert_allclose(fast(np.stack(raws)), expected, rtol=1e-9)
+
+
+def test_other_scorers_have_no_vectorised_score():
+    target = ClassificationTarget()
+    y_enc = target.fit_transform(np.array([0, 1, 1, 0]))
+    assert batch_score("roc_auc", target, y_enc) is None
+    regression = RegressionTarget()
+    y_enc = regression.fit_transform(np.arange(4.0))
+    assert batch_score("r2", regression, y_enc) is None
+    assert batch_score(lambda est, X, y: 0.0, regression, y_enc) is None
 
 
 # -- the averaged model ----------------------------------------------------------
