@@ -216,6 +216,7 @@ def test_results_dir_interrupt_and_resume(
     np.testing.assert_allclose(
         resumed.search_results_["score"], fresh.search_results_["score"], rtol=1e-6
     )
+    assert resumed.ensemble_ == fresh.ensemble_  # rebuilt from trial_NNN.npz
     np.testing.assert_allclose(resumed.predict(X), fresh.predict(X), rtol=1e-5)
 
 
