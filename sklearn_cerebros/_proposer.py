@@ -19,7 +19,13 @@ import numpy as np
 
 from .architecture import CerebrosSpace, Structure, perturb_structure, sample_structure
 
-__all__ = ["GenerationProposer", "Proposer", "TrialSpec", "rank_key"]
+__all__ = [
+    "GenerationProposer",
+    "Proposer",
+    "TrialSpec",
+    "generation_size",
+    "rank_key",
+]
 
 _MAX_SEED = 2**31 - 1
 
@@ -52,28 +58,45 @@ class Proposer(Protocol):
         ...
 
 
-def rank_key(record: Mapping[str, Any]) -> tuple[float, int]:
-    """Higher score first; among equal scores, fewer parameters; NaN last."""
+def rank_key(record: Mapping[str, Any]) -> tuple[float, int, int]:
+    """Higher score first; then fewer parameters, then earlier trial; NaN last."""
     score = record["score"]
-    return (-score if np.isfinite(score) else np.inf, record.get("n_params", 0))
+    return (
+        -score if np.isfinite(score) else np.inf,
+        record.get("n_params", 0),
+        record["trial"],
+    )
+
+
+def generation_size(n_trials: int, n_generations: int, n_wirings: int) -> int:
+    """Structures a generation draws so that ``n_generations`` hold ``n_trials``."""
+    return math.ceil(n_trials / (n_generations * n_wirings))
 
 
 class GenerationProposer:
     """Generations of random structures, then perturbations of the best.
 
     Generation 0 draws its structures at random from the space. Every later
-    generation takes the ``max(1, s // 2)`` best successful trials so far
-    (``s`` structures a generation; one trial per distinct structure, ranked
-    by :func:`rank_key`) as parents, and structure slot ``i`` moves parent
-    ``i mod n_parents`` by one step (:func:`perturb_structure`). Each
-    structure is wired ``n_wirings`` times, each trial with its own seed.
+    generation takes the ``max(1, s // 2)`` best successful trials of the
+    earlier generations (``s = generation_size`` structures a generation;
+    one trial per distinct structure, ranked by :func:`rank_key`) as parents,
+    and structure slot ``i`` moves parent ``i mod n_parents`` by one step
+    (:func:`perturb_structure`). Each structure is wired ``n_wirings``
+    times, each trial with its own seed. Generations follow each other until
+    ``n_trials`` trials are proposed; the trials drawn do not depend on
+    ``n_trials``, so a search resumed with a larger budget goes on as an
+    uninterrupted larger search would have.
 
     Parameters
     ----------
     space : CerebrosSpace
         Where structures are drawn from.
-    n_trials, n_generations, n_wirings : int
-        The search's budget and shape.
+    n_trials : int
+        Trials to propose in all.
+    generation_size : int
+        Structures a generation (see :func:`generation_size`).
+    n_wirings : int
+        Wirings of each structure.
     rng : numpy.random.Generator
         The search's master generator: structures and trial seeds are drawn
         from it in order.
@@ -84,24 +107,20 @@ class GenerationProposer:
         space: CerebrosSpace,
         *,
         n_trials: int,
-        n_generations: int,
+        generation_size: int,
         n_wirings: int,
         rng: np.random.Generator,
     ) -> None:
         self.space = space
-        self.n_trials, self.n_generations, self.n_wirings = (
-            n_trials,
-            n_generations,
-            n_wirings,
-        )
+        self.n_trials, self.n_wirings = n_trials, n_wirings
+        self.per_generation = generation_size
         self.rng = rng
-        self.per_generation = math.ceil(n_trials / (n_generations * n_wirings))
         self._generation = 0
         self._next_index = 0
 
     def next_trials(self, records: Records) -> list[TrialSpec]:
         """The next generation's trials (see :class:`Proposer`)."""
-        if self._generation >= self.n_generations or self._next_index >= self.n_trials:
+        if self._next_index >= self.n_trials:
             return []
         generation = self._generation
         # Parents come from earlier generations only: a resumed search holds

@@ -3,7 +3,8 @@
 ``fit`` is to architectures what ``GridSearchCV.fit`` is to parameters: it
 draws Cerebros plans generation by generation, trains each candidate (through
 joblib, so in parallel, or on a Dask cluster), ranks them on held-out rows with
-a scikit-learn scorer and keeps the best network as the fitted model.
+a scikit-learn scorer and keeps a weighted average of the best networks,
+chosen by greedy ensemble selection on those rows, as the fitted model.
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from ._compat import _fit_context
-from ._keras import build, fit_network
-from ._proposer import GenerationProposer, Proposer, rank_key
+from ._ensemble import batch_score, one_by_one, select_ensemble
+from ._keras import average_models, build, fit_network
+from ._proposer import GenerationProposer, Proposer, generation_size, rank_key
 from ._trials import (
     ResultsStore,
     TrialData,
     TrialResult,
     TrialRunner,
+    score_raw,
     trial_backend,
     worker_threads,
 )
@@ -39,12 +42,15 @@ __all__ = ["CerebrosClassifier", "CerebrosRegressor"]
 
 _SPACE_FIELDS = tuple(f.name for f in dataclasses.fields(CerebrosSpace))
 # Settings that change how a search runs or reports, not which trials it holds.
+# The budget (n_trials, max_time) is among them: a resumed search may grow.
 _NOT_IN_FINGERPRINT = {
     "verbose",
     "n_jobs",
     "results_dir",
     "resume",
+    "n_trials",
     "max_time",
+    "ensemble_size",
     "callbacks",
     "checkpoint_path",
     "tensorboard_dir",
@@ -54,6 +60,7 @@ _SEARCH_CONSTRAINTS: dict = {
     # The space's own validation names the parameter and what it expects.
     **dict.fromkeys(_SPACE_FIELDS, "no_validation"),
     "n_trials": [Interval(Integral, 1, None, closed="left")],
+    "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     "n_generations": [Interval(Integral, 1, None, closed="left")],
     "n_wirings": [Interval(Integral, 1, None, closed="left")],
     "max_time": [Interval(Real, 0, None, closed="neither"), None],
@@ -94,7 +101,17 @@ class _CerebrosSearch:
         }
         # through JSON once, so that it compares equal to what a resume reads back
         params = json.loads(json.dumps(params, default=_describe))
-        return {**params, "n_rows": n_rows, "n_features": data.n_features, "seed": seed}
+        return {
+            **params,
+            "n_rows": n_rows,
+            "n_features": data.n_features,
+            "seed": seed,
+            "generation_size": self._generation_size(),
+        }
+
+    def _generation_size(self) -> int:
+        """Structures a generation draws, fixed when a search starts."""
+        return generation_size(self.n_trials, self.n_generations, self.n_wirings)
 
     # -- fit -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -144,15 +161,19 @@ class _CerebrosSearch:
         proposer = GenerationProposer(
             space,
             n_trials=self.n_trials,
-            n_generations=self.n_generations,
+            # A resumed search keeps the generation size it started with, so a
+            # larger n_trials adds generations and redraws the same earlier trials.
+            generation_size=store.fingerprint["generation_size"]
+            if store is not None
+            else self._generation_size(),
             n_wirings=self.n_wirings,
             rng=np.random.default_rng(data.seed),
         )
         start = time.perf_counter()
-        best, out_of_time = self._run_trials(
+        kept, out_of_time = self._run_trials(
             proposer, self._trial_arguments(space, data), records, store, data
         )
-        self._finish(records, best, data, time.perf_counter() - start, out_of_time)
+        self._finish(records, kept, data, time.perf_counter() - start, out_of_time)
         if self.checkpoint_path is not None:
             self.model_.save(os.fspath(self.checkpoint_path))
         return self
@@ -188,15 +209,16 @@ class _CerebrosSearch:
         records: dict[int, dict[str, Any]],
         store: ResultsStore | None,
         data: FitData,
-    ) -> tuple[TrialResult | None, bool]:
+    ) -> tuple[dict[int, TrialResult], bool]:
         """Train what the proposer proposes until it is done or time runs out.
 
         Fills ``records`` as trials finish (and the store, when there is one);
-        returns the best trial and whether ``max_time`` cut the search short.
+        returns the successful trials (with their weights and held-out
+        outputs) and whether ``max_time`` cut the search short.
         With ``max_time`` set, trials start ``n_jobs`` at a time so that the
         budget is checked between them.
         """
-        best = self._best_of(records, store)
+        kept = self._kept_of(records, store)
         progress = _progress(self.verbose, self.n_trials, len(records))
         start = time.perf_counter()
         runner = TrialRunner(
@@ -211,15 +233,15 @@ class _CerebrosSearch:
                 for lo in range(0, len(todo), max(1, step)):
                     if self.max_time and time.perf_counter() - start > self.max_time:
                         progress.close()
-                        return best, True
+                        return kept, True
                     for result in runner.run(todo[lo : lo + step], **arguments):
                         records[result.record["trial"]] = result.record
-                        best = self._keep_if_best(result, best, store, data.n_features)
+                        self._keep(result, kept, store, data.n_features)
                         if store is not None:
                             store.append(result.record)
                         progress.update(1)
         progress.close()
-        return best, False
+        return kept, False
 
     def _holds_out(self) -> bool:
         return True
@@ -239,51 +261,86 @@ class _CerebrosSearch:
             labels=self.target_.classes_,
         )
 
-    def _best_of(
+    def _kept_of(
         self, records: dict[int, dict[str, Any]], store: ResultsStore | None
-    ) -> TrialResult | None:
-        """The best of the trials loaded from a results directory."""
-        ok = [r for r in records.values() if r["status"] == "ok"]
-        if not ok or store is None:
-            return None
-        record = min(ok, key=rank_key)
-        weights = store.best_weights(record["trial"])
-        return TrialResult(record, weights) if weights is not None else None
+    ) -> dict[int, TrialResult]:
+        """The successful trials loaded from a results directory, with arrays."""
+        if store is None:
+            return {}
+        return {
+            i: store.load_arrays(r)
+            for i, r in records.items()
+            if r["status"] == "ok" and np.isfinite(r["score"])
+        }
 
-    def _keep_if_best(
+    def _keep(
         self,
         result: TrialResult,
-        best: TrialResult | None,
+        kept: dict[int, TrialResult],
         store: ResultsStore | None,
         n_features: int,
-    ) -> TrialResult | None:
+    ) -> None:
+        """Keep a successful trial for the ensemble; save it (and the best model)."""
         record = result.record
         if record["status"] != "ok" or not np.isfinite(record["score"]):
-            return best
-        if best is not None and rank_key(record) >= rank_key(best.record):
-            return best
-        if store is not None:
+            return
+        best = min(kept.values(), key=lambda r: rank_key(r.record), default=None)
+        kept[record["trial"]] = result
+        if store is None:
+            return
+        store.save_arrays(result)
+        if best is None or rank_key(record) < rank_key(best.record):
             store.save_best(
                 _model_from(record, result.weights, n_features), record["trial"]
             )
-        return result
 
     def _finish(
         self,
         records: dict[int, dict[str, Any]],
-        best: TrialResult | None,
+        kept: dict[int, TrialResult],
         data: FitData,
         elapsed: float,
         out_of_time: bool,
     ) -> None:
         ordered = [records[i] for i in sorted(records)]
-        if best is None:
+        if not kept:
             errors = sorted({r.get("error", "") for r in ordered if r.get("error")})
             raise ValueError(
                 f"All {len(ordered)} trials of the search failed. "
                 f"Errors: {'; '.join(errors)[:2000] or 'none recorded'}"
             )
+        # candidates best first, so that selection breaks ties as the ranking does
+        candidates = sorted(kept.values(), key=lambda r: rank_key(r.record))
+        best = candidates[0]
+        scored = data.validation if data.validation is not None else data.train
+        scorer = check_scoring(self, scoring=self._scoring())
+        classifier = not isinstance(self, NetworkRegressor)
+        y_score = self.target_.inverse(scored[1])
+
+        def score(raw: np.ndarray) -> float:
+            return score_raw(scorer, self.target_, classifier, raw, scored[0], y_score)
+
+        # The default scorers have vectorised equivalents: 200 trials and 50
+        # picks then take a fraction of a second rather than minutes.
+        fast = batch_score(self.scoring, self.target_, scored[1])
+        weights = select_ensemble(
+            [r.raw for r in candidates],
+            fast or one_by_one(score),
+            self.ensemble_size,
+            start=0,  # the best-ranked trial, so that size 1 is that trial
+        )
+        members = sorted(
+            ((r, float(w)) for r, w in zip(candidates, weights, strict=True) if w > 0),
+            key=lambda m: m[0].record["trial"],
+        )
+        by_trial = {m.record["trial"]: w for m, w in members}
         self.search_results_ = _results_table(ordered)
+        self.search_results_["ensemble_weight"] = [
+            by_trial.get(r["trial"], 0.0) for r in ordered
+        ]
+        self.ensemble_ = [{"trial": m.record["trial"], "weight": w} for m, w in members]
+        # in the members' float32, as model_ averages them
+        self.ensemble_score_ = score(sum(w * m.raw for m, w in members))
         self.best_index_ = int(best.record["trial"])
         self.best_score_ = float(best.record["score"])
         self.best_plan_ = Plan.from_dict(best.record["plan"])
@@ -293,38 +350,54 @@ class _CerebrosSearch:
         self.n_trials_ = len(ordered)
         self.search_time_ = elapsed
         self.time_budget_exhausted_ = out_of_time
-        self.model_ = _model_from(best.record, best.weights, data.n_features)
         if self.refit:
-            self._refit(data, best.record)
+            networks = [
+                self._refit(data, m.record, len(members) > 1) for m, _ in members
+            ]
+        else:
+            networks = [
+                _model_from(m.record, m.weights, data.n_features) for m, _ in members
+            ]
+        self.model_ = average_models(networks, [w for _, w in members])
 
-    def _refit(self, data: FitData, record: dict[str, Any]) -> None:
-        """Retrain the best plan on training and validation rows together."""
+    def _refit(
+        self, data: FitData, record: dict[str, Any], per_member_logs: bool
+    ) -> Any:
+        """Retrain a trial's plan on training and validation rows together.
+
+        Trains for the trial's best epoch count, from its seed; the best
+        trial's history becomes ``history_``.
+        """
         X, y, w = data.train
         if data.validation is not None:
             Xv, yv, wv = data.validation
             X, y = np.concatenate([X, Xv]), np.concatenate([y, yv])
             if w is not None:
                 w = np.concatenate([w, np.ones(len(Xv), w.dtype) if wv is None else wv])
+        logs = None
+        if self.tensorboard_dir is not None:
+            logs = os.path.join(self.tensorboard_dir, "refit")
+            if per_member_logs:
+                logs = os.path.join(logs, f"trial_{record['trial']:03d}")
         settings = dataclasses.replace(
             self._settings(),
             epochs=int(record["best_epoch"]),
             early_stopping=False,
             verbose=max(0, self.verbose - 1),
             checkpoint_path=None,
-            tensorboard_dir=None
-            if self.tensorboard_dir is None
-            else os.path.join(self.tensorboard_dir, "refit"),
+            tensorboard_dir=logs,
         )
         trained = fit_network(
-            self.best_plan_,
+            Plan.from_dict(record["plan"]),
             (X, y, w),
             None,
             settings,
             seed=record["seed"],
             n_features=data.n_features,
         )
-        self.model_, self.history_ = trained.model, trained.history
-        self.n_iter_ = settings.epochs
+        if record["trial"] == self.best_index_:
+            self.history_, self.n_iter_ = trained.history, settings.epochs
+        return trained.model
 
 
 def _model_from(record: dict[str, Any], weights: list[np.ndarray], n_features: int):
@@ -419,11 +492,23 @@ _SEARCH_DOC = """
     freshly started worker trains can come out numerically different on the
     TensorFlow backend; a warmed-up cluster reproduces the in-process scores.
 
-    **After the search** the best trial's network is the fitted model
-    (``refit=False``, the default): it is the very network that earned
-    ``best_score_``, early-stopped on held-out rows. ``refit=True`` retrains
-    the best plan on all rows for the best trial's number of epochs, which
-    uses more data but gives up early stopping and the reported score.
+    **After the search** the trials are combined by greedy ensemble selection
+    (Caruana et al., 2004, as in auto-sklearn and AutoGluon): starting from
+    none, ``ensemble_size`` times the trial (repeats allowed) whose addition
+    gives the best ``scoring`` of the averaged held-out outputs (predictions
+    for regression, probabilities for classification) is added; the
+    best-scoring prefix of those picks is kept (ties: the shorter), and a
+    trial's weight is its share of the kept picks. The first pick is the best
+    trial, so the ensemble scores at least as well as it on the held-out rows
+    (``ensemble_score_`` against ``best_score_``), and ``ensemble_size=1``
+    keeps the best trial alone. Ties between trials go to the one with fewer
+    parameters, then to the earlier one. ``model_`` is one Keras network that
+    averages its members with those weights, so it predicts, saves and
+    pickles like a single one. With ``refit=False`` (the default) the members
+    are the very networks that were scored, early-stopped on held-out rows.
+    ``refit=True`` retrains every member's plan on all rows, each for its own
+    best number of epochs and from its own seed, and keeps the weights; it
+    uses more data but gives up early stopping and the reported scores.
 
     Parameters
     ----------
@@ -479,8 +564,16 @@ _SEARCH_DOC = """
         Ranks the trials on the held-out rows; None means
         ``"neg_root_mean_squared_error"`` for regression and ``"neg_log_loss"``
         for classification.
+    ensemble_size : int, default=25
+        Largest number of picks of the greedy ensemble selection (see above);
+        1 keeps the best trial alone. It changes no trial, so a search resumed
+        from ``results_dir`` with another ``ensemble_size`` trains nothing.
+        On Ames with the default 8 trials, 10, 25 and 50 picks scored alike
+        (about 10 % lower RMSE than the best trial alone) and 5 picks a
+        little worse; 25 leaves room for finer weights over larger searches.
     refit : bool, default=False
-        Retrain the best plan on all rows after the search (see above).
+        Retrain the ensemble's members on all rows after the search (see
+        above).
     n_jobs : int, default=None
         Trials trained at once (joblib). Worker processes started by the
         search get their share of the cores for TensorFlow
@@ -504,12 +597,20 @@ _SEARCH_DOC = """
         depend on the backend (float rounding differs), not on ``n_jobs``.
     results_dir : str or path-like, default=None
         Where to write every finished trial as it finishes
-        (``trials.jsonl``), the search's settings and seed (``search.json``)
-        and the best model so far (``best_model.keras``, with its trial number
-        in ``best.json``). None writes nothing.
+        (``trials.jsonl``), each successful trial's weights and held-out
+        outputs (``trial_NNN.npz``, what the ensemble is selected and built
+        from), the search's settings and seed (``search.json``) and the best
+        single model so far (``best_model.keras``, with its trial number in
+        ``best.json``). None writes nothing.
     resume : bool, default=False
         Continue the search recorded in ``results_dir``: finished trials are
-        read back, not retrained.
+        read back, not retrained, and the ensemble is selected again over all
+        of them. The budget may grow: with a larger ``n_trials`` (or
+        ``max_time``) the search adds trials. A search keeps the generation
+        size it started with, ``ceil(n_trials / (n_generations * n_wirings))``
+        structures, so a larger ``n_trials`` adds generations, and a search
+        of 4 trials resumed to 8 holds the same trials as one of 8 trials
+        with that generation size.
     epochs : int, default=200
         Largest number of epochs per trial.
     batch_size : int, default=64
@@ -545,8 +646,8 @@ _SEARCH_DOC = """
         or the refitted one) is saved at the end of ``fit``.
     tensorboard_dir : str or path-like, default=None
         Directory for TensorBoard logs: one subdirectory per trial
-        (``trial_000``, ...) and ``refit`` (needs the ``tensorboard``
-        package).
+        (``trial_000``, ...) and ``refit`` (``refit/trial_NNN`` per member
+        when the ensemble has several; needs the ``tensorboard`` package).
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the structures and each trial.
     verbose : int, default=0
@@ -560,15 +661,23 @@ _SEARCH_ATTRIBUTES = """
         One entry per trial, like ``cv_results_`` (load it with
         ``pandas.DataFrame``): trial, generation, parent, seed, status, score,
         rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
-        structure, the plan as a dict, and the error text of a failed trial.
+        structure, the plan as a dict, the error text of a failed trial, and
+        its ``ensemble_weight`` (0 outside the ensemble).
     best_index_ : int
         Index of the best trial.
     best_score_ : float
         Its score on the held-out rows.
+    ensemble_ : list of dict
+        The ensemble's members, ``{"trial": index, "weight": weight}`` in
+        trial order; the weights are positive and sum to 1.
+    ensemble_score_ : float
+        The ensemble's score on the held-out rows (before any refit), at
+        least ``best_score_``.
     best_plan_, plan_ : Plan
-        Its architecture.
+        The best trial's architecture.
     model_ : keras.Model
-        The fitted network.
+        The fitted network: the members averaged with their weights (the
+        best trial's network itself when it is the only member).
     history_ : dict of str to list of float
         The best trial's per-epoch losses.
     n_iter_ : int
@@ -591,8 +700,8 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
 
     ``fit`` samples networks of levels of parallel Dense units, wired at random
     to units one or several levels up (skip connections) and beside them
-    (lateral connections, some gated), trains the candidates and keeps the
-    best, ranked on held-out rows.
+    (lateral connections, some gated), trains the candidates, ranks them on
+    held-out rows and keeps a weighted average of the best (an ensemble).
 """
         + _SEARCH_DOC
         + """
@@ -649,6 +758,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_generations: int = 2,
         n_wirings: int = 1,
         max_time: float | None = None,
+        ensemble_size: int = 25,
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,
@@ -683,8 +793,9 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
 
     ``fit`` samples networks of levels of parallel Dense units, wired at random
     to units one or several levels up (skip connections) and beside them
-    (lateral connections, some gated), trains the candidates and keeps the
-    best, ranked on held-out rows (stratified when every class allows it).
+    (lateral connections, some gated), trains the candidates, ranks them on
+    held-out rows (stratified when every class allows it) and keeps a
+    weighted average of the best (an ensemble of their probabilities).
     The output layer follows the task as in
     :class:`~sklearn_cerebros.ResidualMLPClassifier`.
 """
@@ -748,6 +859,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_generations: int = 2,
         n_wirings: int = 1,
         max_time: float | None = None,
+        ensemble_size: int = 25,
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,

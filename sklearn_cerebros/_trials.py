@@ -40,6 +40,7 @@ __all__ = [
     "TrialRunner",
     "TrialSpec",
     "run_trial",
+    "score_raw",
     "trial_backend",
     "worker_threads",
 ]
@@ -61,10 +62,15 @@ class TrialData:
 
 @dataclass
 class TrialResult:
-    """A trial's record (plain, JSON-ready) and its trained weights."""
+    """A trial's record (plain, JSON-ready), trained weights and held-out outputs.
+
+    ``raw`` holds the network's raw outputs on the scored rows (scaled
+    regression values or class probabilities): what ensemble selection needs.
+    """
 
     record: dict[str, Any]
     weights: list[np.ndarray] | None = field(default=None, repr=False)
+    raw: np.ndarray | None = field(default=None, repr=False)
 
 
 class _Outputs:
@@ -96,6 +102,18 @@ class _Outputs:
             classifier_tags=ClassifierTags() if self._classifier else None,
             regressor_tags=None if self._classifier else RegressorTags(),
         )
+
+
+def score_raw(
+    scorer: Any,
+    target: Any,
+    classifier: bool,
+    raw: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+) -> float:
+    """``scorer``'s score of raw network outputs on rows ``X`` with targets ``y``."""
+    return float(scorer(_Outputs(target, raw, classifier), X, y))
 
 
 def _summary_counts(plan: Plan, n_features: int) -> dict[str, Any]:
@@ -161,9 +179,7 @@ def run_trial(
         model, history = trained.model, trained.history
         scored = data.validation if data.validation is not None else data.train
         raw = predict_array(model, scored[0], compiled=False)
-        score = float(
-            scorer(_Outputs(target, raw, classifier), scored[0], data.y_score)
-        )
+        score = score_raw(scorer, target, classifier, raw, scored[0], data.y_score)
         monitored = history.get("val_loss", history["loss"])
         record.update(
             status="ok",
@@ -182,9 +198,9 @@ def run_trial(
             error=f"{type(exc).__name__}: {exc}",
             traceback=traceback.format_exc(limit=5),
         )
-        weights = None
+        weights, raw = None, None
     record["fit_time"] = time.perf_counter() - start
-    return TrialResult(record, weights)
+    return TrialResult(record, weights, raw)
 
 
 @contextlib.contextmanager
@@ -317,9 +333,11 @@ class ResultsStore:
     """A search's results on disk, written as each trial finishes.
 
     ``trials.jsonl`` gets one JSON line per finished trial (flushed and synced
-    before the next trial's result is handled); ``search.json`` describes the
-    search so that a resume can check it continues the same one;
-    ``best_model.keras`` and ``best.json`` hold the best model so far.
+    before the next trial's result is handled); ``trial_NNN.npz`` holds a
+    successful trial's weights and held-out outputs, written before its line;
+    ``search.json`` describes the search so that a resume can check it
+    continues the same one; ``best_model.keras`` and ``best.json`` hold the
+    best model so far.
 
     Parameters
     ----------
@@ -327,10 +345,16 @@ class ResultsStore:
         The directory; created if missing.
     fingerprint : dict
         JSON-ready description of the search (parameters, data shape, seed).
+        On resume, the keys in :attr:`RECORDED` are read back from the
+        directory rather than compared; every other key must be equal.
     resume : bool
         Continue the search recorded in ``path``. Without it, a directory that
         already holds trials is refused rather than overwritten.
     """
+
+    # What a search fixes when it starts and keeps when resumed with a larger
+    # budget: its seed and the number of structures a generation draws.
+    RECORDED = ("seed", "generation_size")
 
     def __init__(self, path: str | os.PathLike, fingerprint: dict, resume: bool):
         self.path = Path(path)
@@ -348,14 +372,14 @@ class ResultsStore:
             changed = sorted(
                 k
                 for k in set(stored) | set(fingerprint)
-                if k != "seed" and stored.get(k) != fingerprint.get(k)
+                if k not in self.RECORDED and stored.get(k) != fingerprint.get(k)
             )
             if changed:
                 raise ValueError(
                     f"Cannot resume: results_dir={str(self.path)!r} holds a search "
                     f"with other settings or data ({', '.join(changed)} differ)."
                 )
-            self.fingerprint = stored
+            self.fingerprint = {**fingerprint, **stored}
         else:
             self.fingerprint = fingerprint
             meta.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
@@ -368,8 +392,15 @@ class ResultsStore:
             return None
         return int(json.loads(meta.read_text())["seed"])
 
+    def _arrays_path(self, trial: int) -> Path:
+        return self.path / f"trial_{trial:03d}.npz"
+
     def load(self) -> dict[int, dict[str, Any]]:
-        """Finished trials by index; a line cut short by a kill is ignored."""
+        """Finished trials by index.
+
+        A line cut short by a kill is ignored, and so is a successful trial
+        whose arrays are missing: it is trained again, to the same result.
+        """
         records: dict[int, dict[str, Any]] = {}
         if not self._trials.exists():
             return records
@@ -378,7 +409,9 @@ class ResultsStore:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue  # the process died while writing this line
-            records[int(record["trial"])] = record
+            trial = int(record["trial"])
+            if record["status"] != "ok" or self._arrays_path(trial).exists():
+                records[trial] = record
         return records
 
     def append(self, record: dict[str, Any]) -> None:
@@ -393,17 +426,26 @@ class ResultsStore:
             f.flush()
             os.fsync(f.fileno())
 
+    def save_arrays(self, result: TrialResult) -> None:
+        """Write a successful trial's weights and held-out outputs, atomically."""
+        trial = int(result.record["trial"])
+        tmp = self.path / f"trial_{trial:03d}.tmp.npz"
+        arrays = {f"weight_{i}": w for i, w in enumerate(result.weights or [])}
+        with tmp.open("wb") as f:
+            np.savez(f, raw=result.raw, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._arrays_path(trial))
+
+    def load_arrays(self, record: dict[str, Any]) -> TrialResult:
+        """A finished trial with the weights and outputs :meth:`save_arrays` wrote."""
+        with np.load(self._arrays_path(int(record["trial"]))) as f:
+            n_weights = sum(1 for name in f.files if name.startswith("weight_"))
+            weights = [f[f"weight_{i}"] for i in range(n_weights)]
+            return TrialResult(record, weights, f["raw"])
+
     def save_best(self, model: keras.Model, trial: int) -> None:
         tmp = self.path / "best_model.tmp.keras"
         model.save(tmp)
         os.replace(tmp, self.path / "best_model.keras")
         (self.path / "best.json").write_text(json.dumps({"trial": trial}))
-
-    def best_weights(self, trial: int) -> list[np.ndarray] | None:
-        """Weights of the saved best model, if it is ``trial``'s."""
-        best = self.path / "best.json"
-        if not best.exists() or json.loads(best.read_text())["trial"] != trial:
-            return None
-        return keras.saving.load_model(
-            self.path / "best_model.keras", compile=False
-        ).get_weights()

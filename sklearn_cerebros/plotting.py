@@ -461,6 +461,9 @@ def _get_search_results(search: Any) -> dict[str, np.ndarray]:
         "status": np.array([str(v) for v in column("status", "ok")]),
         "fit_time": np.array([number(v) for v in column("fit_time", None)]),
         "rank": np.array([number(v) for v in column("rank", None)]),
+        "ensemble_weight": np.array(
+            [number(v) for v in column("ensemble_weight", None)]
+        ),
     }
 
 
@@ -498,8 +501,10 @@ def plot_search_results(
     joins a trial of a later generation to the trial it was derived from
     (its ``parent``), so the lines show which architectures the search built
     on. Failed trials, which have no score, are crosses along the bottom of
-    the axes. The best trial is ringed (the legend gives its index) and,
-    against the trial index, a dashed step line follows the best score so far.
+    the axes. The best trial is ringed (the legend gives its index), the
+    members of the fitted ensemble are marked by blue diamonds that grow with
+    their weight and, against the trial index, a dashed step line follows
+    the best score so far.
 
     Scores are scikit-learn scores, so higher is better: with the default
     scorers they are negated errors (``neg_root_mean_squared_error``,
@@ -512,7 +517,8 @@ def plot_search_results(
         :class:`~sklearn_cerebros.CerebrosClassifier`, or any object with a
         ``search_results_`` dict of per-trial lists (``trial`` and ``score``
         are required; ``generation``, ``parent``, ``status``, ``fit_time``
-        and ``rank`` are used when present), or that dict itself.
+        ``rank`` and ``ensemble_weight`` are used when present), or that dict
+        itself.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made otherwise.
     x : {"trial", "fit_time"}, default="trial"
@@ -616,6 +622,19 @@ def plot_search_results(
             transform=ax.get_xaxis_transform(),
             zorder=3,
             label="failed (no score)",
+        )
+    members = scored & (data["ensemble_weight"] > 0)
+    if members.any():
+        ax.scatter(
+            xs[members],
+            scores[members],
+            s=60 + 300 * data["ensemble_weight"][members],
+            marker="D",
+            facecolors="none",
+            edgecolors="#1f5fa8",
+            linewidths=1.2,
+            zorder=4,
+            label=f"ensemble: {int(members.sum())} trials (size = weight)",
         )
     best = _best_position(search, data)
     if best is not None and scored[best]:

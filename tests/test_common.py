@@ -33,15 +33,16 @@ MIXER = dict(
     random_state=0,
 )
 
-# One small trial: the checks fit these estimators a hundred times each, and
-# tests/test_search.py covers the search itself.
+# Two small trials, so that the fitted model is an ensemble (on small data
+# the selection usually keeps both): the checks fit these estimators a
+# hundred times each, and tests/test_search.py covers the search itself.
 SEARCH = dict(
     levels=(1, 2),
     units_per_level=(1, 2),
     neurons_per_unit=(16, 32),
     skip_depth=(1, 2),
     batch_norm=False,
-    n_trials=1,
+    n_trials=2,
     n_generations=1,
     epochs=10,
     batch_size=256,

@@ -139,6 +139,7 @@ def fake_search():
         "rank": [4, 5, 2, 1, 6, 3],
         "fit_time": [2.5, 1.9, 3.2, 3.6, 0.1, 2.8],
         "error": ["", "", "", "", "ValueError: boom", ""],
+        "ensemble_weight": [0.0, 0.0, 0.25, 0.75, 0.0, 0.0],
     }
     return SimpleNamespace(
         search_results_=results, best_index_=3, scoring="neg_mean_absolute_error"
@@ -156,6 +157,7 @@ def test_plot_search_results_marks_failed_best_and_parents(tmp_path):
         "generation 0",
         "generation 1",
         "failed (no score)",
+        "ensemble: 2 trials (size = weight)",
         "best: trial 3",
     ]
     assert ax.get_ylabel() == "neg_mean_absolute_error\n(higher is better)"
@@ -173,6 +175,9 @@ def test_plot_search_results_marks_failed_best_and_parents(tmp_path):
     np.testing.assert_array_equal(
         so_far.get_ydata(), [-31.0, -31.0, -28.0, -25.5, -25.5, -25.5]
     )
+    (members,) = [c for c in ax.collections if c.get_label().startswith("ensemble")]
+    np.testing.assert_array_equal(members.get_offsets(), [[2, -28.0], [3, -25.5]])
+    assert members.get_sizes()[1] > members.get_sizes()[0]  # the larger weight
     assert_png_has_picture(fig, tmp_path / "search.png")
 
 

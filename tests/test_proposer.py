@@ -6,17 +6,22 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_cerebros._proposer import GenerationProposer, TrialSpec, rank_key
+from sklearn_cerebros._proposer import (
+    GenerationProposer,
+    TrialSpec,
+    generation_size,
+    rank_key,
+)
 from sklearn_cerebros.architecture import CerebrosSpace, Structure
 
 SPACE = CerebrosSpace(levels=(1, 3), units_per_level=(1, 3), neurons_per_unit=(4, 32))
 
 
-def _proposer(n_trials=8, n_generations=2, n_wirings=1, seed=0):
+def _proposer(n_trials=8, n_generations=2, n_wirings=1, seed=0, size=None):
     return GenerationProposer(
         SPACE,
         n_trials=n_trials,
-        n_generations=n_generations,
+        generation_size=size or generation_size(n_trials, n_generations, n_wirings),
         n_wirings=n_wirings,
         rng=np.random.default_rng(seed),
     )
@@ -26,6 +31,7 @@ def _record(spec: TrialSpec, score: float, status: str = "ok") -> dict:
     return {
         "trial": spec.index,
         "seed": spec.seed,
+        "generation": spec.generation,
         "status": status,
         "score": score,
         "structure": [list(level) for level in spec.structure.neurons],
@@ -66,10 +72,8 @@ def test_proposes_exactly_n_trials_numbered_in_order(
 ):
     proposer = _proposer(n_trials, n_generations, n_wirings, seed)
     records = _run(proposer, lambda spec: -spec.structure.n_neurons)
-    assert sorted(records) == list(range(len(records)))
-    assert len(records) <= n_trials
-    per_generation = -(-n_trials // (n_generations * n_wirings))
-    assert len(records) == min(n_trials, per_generation * n_wirings * n_generations)
+    assert sorted(records) == list(range(n_trials))
+    assert max(r["generation"] for r in records.values()) < n_generations
     assert proposer.next_trials(records) == []
 
 
@@ -118,12 +122,28 @@ def test_resumed_search_is_proposed_the_trials_it_already_has():
     ]
 
 
+def test_a_larger_budget_continues_the_same_trials():
+    """Trials drawn do not depend on n_trials: 4 then more is one search of 8."""
+    size = generation_size(4, 2, 1)
+    small = _run(_proposer(4, size=size), lambda spec: float(spec.seed % 11))
+    grown = _proposer(8, size=size)
+    seen = []
+    while specs := grown.next_trials(
+        {**small, **{s.index: _record(s, float(s.seed % 11)) for s in seen}}
+    ):
+        seen.extend(specs)
+    whole = _run(_proposer(8, size=size), lambda spec: float(spec.seed % 11))
+    assert [s.seed for s in seen] == [whole[i]["seed"] for i in sorted(whole)]
+    assert all(small[i] == whole[i] for i in small)
+
+
 def test_rank_key_prefers_higher_scores_then_fewer_parameters_nan_last():
     records = [
-        {"score": -1.0, "n_params": 50},
-        {"score": -1.0, "n_params": 10},
-        {"score": float("nan"), "n_params": 1},
-        {"score": 0.5, "n_params": 99},
+        {"score": -1.0, "n_params": 50, "trial": 0},
+        {"score": -1.0, "n_params": 10, "trial": 1},
+        {"score": float("nan"), "n_params": 1, "trial": 2},
+        {"score": 0.5, "n_params": 99, "trial": 3},
+        {"score": 0.5, "n_params": 99, "trial": 4},
     ]
     ranked = sorted(records, key=rank_key)
-    assert [r["n_params"] for r in ranked] == [99, 10, 50, 1]
+    assert [r["trial"] for r in ranked] == [3, 4, 1, 0, 2]

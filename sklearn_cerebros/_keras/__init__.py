@@ -1,6 +1,7 @@
 """The only package that imports Keras: build plans into models and train them."""
 
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
+from ._ensemble import average_models
 from ._forward import predict_array
 from ._layers import DropPath, LateralGate
 from ._network import Arrays, TrainedNetwork, build, fit_network
@@ -16,6 +17,7 @@ __all__ = [
     "TrainSettings",
     "TrainedNetwork",
     "WeightUpdateMonitor",
+    "average_models",
     "build",
     "fit_network",
     "predict_array",
