@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
 from sklearn_cerebros._ensemble import batch_score, select_ensemble
-from sklearn_cerebros._keras import average_models, build_model, predict_array
+from sklearn_cerebros._keras import average_models, build, predict_array
 from sklearn_cerebros._targets import ClassificationTarget, RegressionTarget
 from sklearn_cerebros._trials import score_raw
 from sklearn_cerebros.architecture import CerebrosSpace, sample_structure, wire
@@ -173,7 +173,7 @@ def _networks(n, n_features=5, head=(1, "linear")):
     models = []
     for i in range(n):
         plan = wire(space, sample_structure(space, rng), rng, name=f"member{i}")
-        models.append(build_model(plan.with_head(*head), n_features))
+        models.append(build(plan.with_head(*head), n_features))
     return models
 
 
