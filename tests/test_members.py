@@ -165,6 +165,29 @@ def test_output_is_the_mean_of_the_members_and_the_compiled_pass_agrees(build):
     np.testing.assert_allclose(direct, mean, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: build(gated_plan(3), 6),
+        lambda: build(MixerPlan(patch_size=4, hidden_dim=8, members=3), 6),
+    ],
+    ids=["plan", "mixer"],
+)
+def test_saved_and_loaded_models_keep_the_members(build, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = build()
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    X = np.random.default_rng(1).normal(size=(7, 6)).astype(np.float32)
+    np.testing.assert_allclose(
+        predict_array(loaded, X, compiled=False),
+        predict_array(model, X, compiled=False),
+        rtol=1e-6,
+    )
+    assert tuple(members_view(loaded).output.shape)[1] == 3
+
+
 # -- the training loss -------------------------------------------------------
 def _softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -338,5 +361,6 @@ def test_every_search_trial_gets_the_members():
     ],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
+@pytest.mark.slow  # about 2 minutes; test_common covers the estimators' defaults
 def test_sklearn_compatible_with_members(estimator, check):
     check(estimator)

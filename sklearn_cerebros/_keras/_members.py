@@ -6,7 +6,12 @@ A plan with ``members = k > 1`` is built as follows (see the builders):
   each member's copy multiplied element-wise by its own vector, initialised
   with random signs so the members start apart;
 * the hidden layers are shared: Dense layers act on the last axis, so they
-  run on ``rows x k x width`` tensors, every member at once;
+  run on ``rows x k x width`` tensors, every member at once. So do
+  Concatenate, LateralGate and LayerNormalization (per member and row);
+  BatchNormalization normalises each feature over rows and members
+  together, Dropout draws for every member apart, and DropPath drops a row
+  for all members at once. The mixer carries the member axis in front of
+  its tokens (``rows x k x tokens x channels``) and mixes tokens per member;
 * :class:`MemberHeads`, the layer named ``head``, gives each member its own
   output layer (``rows x k x units``);
 * :class:`AxisMean`, named ``members_mean``, averages the members into the
