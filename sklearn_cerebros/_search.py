@@ -33,7 +33,6 @@ from ._trials import (
     TrialResult,
     TrialRunner,
     score_raw,
-    trial_backend,
     worker_threads,
 )
 from .architecture import CerebrosSpace, Plan
@@ -67,7 +66,6 @@ _SEARCH_CONSTRAINTS: dict = {
     "scoring": [StrOptions(set(get_scorer_names())), callable, None],
     "refit": ["boolean"],
     "n_jobs": [Integral, None],
-    "trial_backend": [StrOptions({"auto", "caller", "tensorflow", "jax", "torch"})],
     "results_dir": "no_validation",  # a str or os.PathLike, checked on use
     "resume": ["boolean"],
     "n_members": [Interval(Integral, 1, None, closed="left")],
@@ -221,11 +219,7 @@ class _CerebrosSearch:
         kept = self._kept_of(records, store)
         progress = _progress(self.verbose, self.n_trials, len(records))
         start = time.perf_counter()
-        runner = TrialRunner(
-            self.n_jobs,
-            self.n_trials - len(records),
-            backend=trial_backend(self.trial_backend),
-        )
+        runner = TrialRunner(self.n_jobs, self.n_trials - len(records))
         with worker_threads(self.n_jobs), runner:
             while specs := proposer.next_trials(records):
                 todo = [s for s in specs if s.index not in records]
@@ -585,16 +579,6 @@ _SEARCH_DOC = """
         300 MB; with ``n_jobs=1`` and more than 20 trials, in one worker
         process of the search's own (the same results as in this process;
         it costs a few seconds to start). Your process stays flat either way.
-    trial_backend : {"auto", "caller", "tensorflow", "jax", "torch"}, \
-            default="caller"
-        The Keras backend the trials train on. ``"caller"``: the one this
-        process runs. A backend's name: trials run on it in ``n_jobs``
-        worker processes started with ``KERAS_BACKEND`` set to it (the
-        weights come back as arrays; the fitted network is built on this
-        process's backend). ``"auto"``: ``"jax"`` when this process runs
-        TensorFlow and JAX is installed (trials train several times faster
-        there, see the performance page), else ``"caller"``. Trial scores
-        depend on the backend (float rounding differs), not on ``n_jobs``.
     results_dir : str or path-like, default=None
         Where to write every finished trial as it finishes
         (``trials.jsonl``), each successful trial's weights and held-out
@@ -762,7 +746,6 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,
-        trial_backend: str = "caller",
         results_dir: Any = None,
         resume: bool = False,
         loss: str = "squared_error",
@@ -863,7 +846,6 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,
-        trial_backend: str = "caller",
         results_dir: Any = None,
         resume: bool = False,
         class_weight: dict | str | None = None,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
 import json
 import os
 import time
@@ -41,7 +40,6 @@ __all__ = [
     "TrialSpec",
     "run_trial",
     "score_raw",
-    "trial_backend",
     "worker_threads",
 ]
 
@@ -240,34 +238,8 @@ def worker_threads(n_jobs: int | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def trial_backend(choice: str) -> str | None:
-    """The Keras backend a search's trials run on in worker processes, or None.
-
-    ``"caller"`` (None): trials run on the caller's backend, in this process
-    or in workers as :class:`TrialRunner` decides. ``"auto"``: on JAX when the
-    caller runs TensorFlow and JAX is installed (a trial trains 2 to 3 times
-    faster there; the weights come back as arrays and the caller builds the
-    network), else as ``"caller"``. A backend's name: trials run on it in
-    worker processes whatever the caller runs.
-    """
-    caller = keras.backend.backend()
-    if choice == "caller":
-        return None
-    if choice == "auto":
-        jax = importlib.util.find_spec("jax") is not None
-        return "jax" if caller == "tensorflow" and jax else None
-    if choice == caller:
-        return None
-    if importlib.util.find_spec("torch" if choice == "torch" else choice) is None:
-        raise ImportError(
-            f"trial_backend={choice!r} needs the {choice} package, which is not "
-            "installed; use trial_backend='caller'."
-        )
-    return choice
-
-
 class TrialRunner:
-    """Run trials where their memory can be given back, on the right backend.
+    """Run trials where their memory can be given back.
 
     TensorFlow keeps about 12 MB for every model trained in graph mode, and
     ``keras.backend.clear_session()`` does not return it (keras-team/keras#17458),
@@ -277,9 +249,6 @@ class TrialRunner:
     ``psutil``). So trials run in loky worker processes whenever that is
     possible without a cost the user would notice:
 
-    - ``backend`` given (another Keras backend than the caller's, see
-      :func:`trial_backend`): in ``n_jobs`` loky worker processes started with
-      ``KERAS_BACKEND`` set to it, owned by the search.
     - ``n_jobs`` above 1: through :class:`joblib.Parallel`, so the active
       joblib backend (loky by default, or Dask, ...) decides where.
     - ``n_jobs=1`` on TensorFlow with loky as the active backend and more than
@@ -290,15 +259,12 @@ class TrialRunner:
       :data:`IN_PROCESS_TRIALS` trials (JAX and PyTorch do not leak this way).
 
     Use it as a context manager; leaving it (also on an interrupt) stops the
-    worker processes it started.
+    worker process it started.
     """
 
-    def __init__(
-        self, n_jobs: int | None, n_trials: int, backend: str | None = None
-    ) -> None:
+    def __init__(self, n_jobs: int | None, n_trials: int) -> None:
         self.n_jobs = n_jobs
-        self.backend = backend
-        self.in_worker = backend is not None or (
+        self.in_worker = (
             effective_n_jobs(n_jobs) == 1
             and n_trials > IN_PROCESS_TRIALS
             and keras.backend.backend() == "tensorflow"
@@ -308,9 +274,7 @@ class TrialRunner:
 
     def __enter__(self) -> TrialRunner:
         if self.in_worker:
-            env = None if self.backend is None else {"KERAS_BACKEND": self.backend}
-            workers = 1 if self.backend is None else effective_n_jobs(self.n_jobs)
-            self._executor = ProcessPoolExecutor(max_workers=workers, env=env)
+            self._executor = ProcessPoolExecutor(max_workers=1)
         return self
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:

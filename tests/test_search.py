@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pickle
 import subprocess
@@ -467,40 +466,3 @@ def test_ranking_uses_held_out_rows_even_without_early_stopping(regression_data)
     search = CerebrosRegressor(**{**TINY, "n_trials": 1}, early_stopping=False)
     search.fit(X, y)
     assert "val_loss" in search.history_  # rows were held out and scored
-
-
-def test_trial_backend_rules(monkeypatch):
-    from sklearn_cerebros import _trials
-
-    caller = keras.backend.backend()
-    assert _trials.trial_backend("caller") is None
-    assert _trials.trial_backend(caller) is None
-    have_jax = importlib.util.find_spec("jax") is not None
-    expected = "jax" if caller == "tensorflow" and have_jax else None
-    assert _trials.trial_backend("auto") == expected
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
-    )
-    if caller != "torch":
-        with pytest.raises(ImportError, match="trial_backend='torch' needs"):
-            _trials.trial_backend("torch")
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None or keras.backend.backend() == "jax",
-    reason="needs JAX installed and another backend in this process",
-)
-def test_trials_on_jax_workers_give_a_network_of_this_backend(regression_data):
-    X, y = regression_data
-    search = CerebrosRegressor(**TINY, trial_backend="jax").fit(X, y)
-    assert search.search_results_["status"] == ["ok"] * TINY["n_trials"]
-    # the fitted network was built here from the worker's weights
-    assert (
-        search.model_.count_params()
-        == search.search_results_["n_params"][search.best_index_]
-    )
-    assert search.score(X, y) > 0
