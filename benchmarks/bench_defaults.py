@@ -34,13 +34,22 @@ from sklearn.ensemble import (
 )
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
+from sklearn_cerebros import (
+    MLPMixerClassifier,
+    MLPMixerRegressor,
+    ResidualMLPClassifier,
+    ResidualMLPRegressor,
+)
 
 from ._datasets import DATASETS, Dataset, load_dataset
 
-#: Candidate settings of ``ResidualMLP*`` (keyword arguments), by name.
+#: Candidate settings (keyword arguments) by name: of ``ResidualMLP*``, or of
+#: ``MLPMixer*`` where the name starts with ``mixer``.
 CANDIDATES: dict[str, dict[str, Any]] = {
-    "today": {},
+    "mixer_robust": {"preprocessing": "robust"},
+    "mixer_ple": {"preprocessing": "piecewise_linear"},
+    "ple_k16": {"preprocessing": "piecewise_linear", "n_members": 16},
+    "today": {"preprocessing": "robust", "n_members": 1},
     "k8": {"n_members": 8},
     "k32": {"n_members": 32},
     "ple": {"preprocessing": "piecewise_linear"},
@@ -59,9 +68,15 @@ CANDIDATES: dict[str, dict[str, Any]] = {
 }
 
 
-def _ours(params: dict[str, Any]) -> Callable[[str, int], Any]:
+def _ours(name: str, params: dict[str, Any]) -> Callable[[str, int], Any]:
+    regressor, classifier = (
+        (MLPMixerRegressor, MLPMixerClassifier)
+        if name.startswith("mixer")
+        else (ResidualMLPRegressor, ResidualMLPClassifier)
+    )
+
     def make(task: str, seed: int) -> Any:
-        cls = ResidualMLPRegressor if task == "regression" else ResidualMLPClassifier
+        cls = regressor if task == "regression" else classifier
         return cls(random_state=seed, **params)
 
     return make
@@ -132,7 +147,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
     if name not in CANDIDATES:
         known = sorted(CANDIDATES) + sorted(ANCHORS)
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
-    return _ours(CANDIDATES[name])
+    return _ours(name, CANDIDATES[name])
 
 
 def splits(dataset: Dataset, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
