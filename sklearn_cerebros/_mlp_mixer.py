@@ -9,8 +9,8 @@ import keras
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import NetworkClassifier, NetworkRegressor, store_params
+from ._docstrings import ATTRIBUTES_DOC, RUN_PARAMS_DOC, TRAINING_PARAMS_DOC
 from ._keras import build_mixer
-from ._residual_mlp import ATTRIBUTES_DOC, RUN_PARAMS_DOC, TRAINING_PARAMS_DOC
 from .architecture import ACTIVATIONS, MixerPlan
 
 __all__ = ["MLPMixerClassifier", "MLPMixerRegressor"]
