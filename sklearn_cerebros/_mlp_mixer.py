@@ -8,7 +8,7 @@ from typing import Any
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import NetworkClassifier, NetworkRegressor, store_params
-from ._residual_mlp import (
+from ._docstrings import (
     ATTRIBUTES_DOC,
     MEMBERS_DOC,
     RUN_PARAMS_DOC,

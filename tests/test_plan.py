@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import sklearn_cerebros.architecture
 from sklearn_cerebros.architecture import (
     ConnectionCounts,
     Level,
@@ -182,3 +186,36 @@ def test_summary_lists_every_unit_and_the_counts():
         f"parameters: {plan.n_params(5):,} for 5 features"
     )
     assert str(plan) == text
+
+
+def _imports_at_run_time(node: ast.AST) -> set[str]:
+    """Sibling modules a module imports, anywhere but under ``if TYPE_CHECKING``."""
+    if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+        return set()
+    if isinstance(node, ast.ImportFrom) and node.level == 1:
+        return {node.module or ""}
+    found: set[str] = set()
+    for child in ast.iter_child_nodes(node):
+        found |= _imports_at_run_time(child)
+    return found
+
+
+def test_architecture_modules_import_each_other_without_a_circle():
+    package = Path(sklearn_cerebros.architecture.__file__).parent
+    graph = {
+        path.stem: _imports_at_run_time(ast.parse(path.read_text()))
+        for path in package.glob("_*.py")
+        if path.stem != "__init__"
+    }
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, f"import circle: {' -> '.join((*path, module))}"
+        if module in done:
+            return
+        for other in graph.get(module, ()):
+            visit(other, (*path, module))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())

@@ -198,6 +198,36 @@ def test_plot_search_results_against_fit_time_and_on_given_axes(tmp_path):
         plot_search_results({"trial": [], "score": []})
 
 
+def test_plot_search_results_rings_ensemble_members_by_weight(tmp_path):
+    search = fake_search()
+    # Trial 4 failed: a weight there has no score to ring.
+    weights = [0.0, None, 0.25, 0.75, 0.5, 0.0]
+    search.search_results_["ensemble_weight"] = weights
+    fig = plot_search_results(search)
+    ax = fig.axes[0]
+    labels = legend_labels(ax)
+    assert labels[-2:] == ["ensemble member", "best: trial 3"]
+    (members,) = [c for c in ax.collections if c.get_label() == "ensemble member"]
+    np.testing.assert_array_equal(members.get_offsets(), [[2, -28.0], [3, -25.5]])
+    small, large = members.get_sizes()
+    assert 0 < small < large  # area grows with the weight
+    # Hollow rings in a colour of their own, not another generation's dots.
+    assert len(members.get_facecolors()) == 0
+    dots = {
+        tuple(c.get_facecolors()[0])
+        for c in ax.collections
+        if c.get_label().startswith("generation")
+    }
+    assert tuple(members.get_edgecolors()[0]) not in dots
+    assert_png_has_picture(fig, tmp_path / "search_ensemble.png")
+    # Without the column, or with no member, there is no legend entry.
+    search.search_results_["ensemble_weight"] = [0.0] * 6
+    assert "ensemble member" not in legend_labels(plot_search_results(search).axes[0])
+    search.search_results_["ensemble_weight"] = [0.0, 0.0, -1.0, 1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="ensemble_weight"):
+        plot_search_results(search)
+
+
 def test_missing_matplotlib_says_which_extra(monkeypatch, rich_plan):
     real_import = builtins.__import__
 

@@ -22,6 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ._refs import Ref, unit_name
+from ._summary import describe, summary
+
 __all__ = [
     "ACTIVATIONS",
     "OUTPUT_ACTIVATIONS",
@@ -57,29 +60,9 @@ OUTPUT_ACTIVATIONS = frozenset({"linear", "sigmoid", "softmax", "softplus", "tan
 _FORMAT = "sklearn-cerebros-plan"
 _VERSION = 1
 
-Ref = tuple[int, int]
-
 
 class PlanError(ValueError):
     """Raised when a plan breaks one of the structural rules."""
-
-
-def unit_name(level: int, unit: int) -> str:
-    """Name of a unit, as used in messages, layer names and pictures.
-
-    Parameters
-    ----------
-    level : int
-        Level number; ``0`` is the input level.
-    unit : int
-        Index of the unit within its level.
-
-    Returns
-    -------
-    str
-        ``"input"`` for ``(0, 0)``, otherwise ``"level{level}_unit{unit}"``.
-    """
-    return "input" if level == 0 else f"level{level}_unit{unit}"
 
 
 def _as_refs(refs: Iterable[Sequence[int]]) -> tuple[Ref, ...]:
@@ -312,8 +295,6 @@ class Plan:
             Such as ``"3 levels, 7 units, 212 neurons, 4 skips, 2 laterals
             (1 gated)"``.
         """
-        from ._summary import describe
-
         return describe(self)
 
     def summary(self, n_features: int | None = None) -> str:
@@ -328,8 +309,6 @@ class Plan:
         -------
         str
         """
-        from ._summary import summary
-
         return summary(self, n_features)
 
     def __str__(self) -> str:

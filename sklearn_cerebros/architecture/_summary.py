@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._plan import Ref, unit_name
+from ._refs import Ref, unit_name
 
 if TYPE_CHECKING:
+    # Annotations only: at run time _plan imports this module, not the reverse.
     from ._plan import Plan
 
 __all__ = ["ConnectionCounts", "connection_counts", "describe", "summary"]
