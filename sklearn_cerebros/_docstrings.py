@@ -9,6 +9,7 @@ __all__ = [
     "MEMBERS_DOC",
     "RUN_PARAMS_DOC",
     "TRAINING_PARAMS_DOC",
+    "members_doc",
 ]
 
 #: Training parameters every network estimator shares, in numpydoc form.
@@ -90,9 +91,7 @@ ATTRIBUTES_DOC = """
     feature_names_in_ : ndarray of str
         Column names seen during fit, when ``X`` is a DataFrame."""
 
-#: The joint-ensemble parameter, in numpydoc form.
-MEMBERS_DOC = """
-    n_members : int, default=1
+_MEMBERS_TEXT = """
         Members of a joint ensemble in one network (TabM-mini). With
         ``n_members = k > 1`` each member multiplies the features by its own
         vector (random signs at first), the hidden layers are shared and run
@@ -101,3 +100,12 @@ MEMBERS_DOC = """
         follows the validation loss of their average, and predictions (class
         probabilities for classifiers) are the members' mean. ``1`` is a
         plain network."""
+
+
+def members_doc(default: int) -> str:
+    """The joint-ensemble parameter in numpydoc form, with its default."""
+    return f"\n    n_members : int, default={default}" + _MEMBERS_TEXT
+
+
+#: The joint-ensemble parameter of estimators whose default is one member.
+MEMBERS_DOC = members_doc(1)

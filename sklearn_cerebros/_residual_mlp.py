@@ -12,9 +12,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from ._base import NetworkClassifier, NetworkRegressor, store_params
 from ._docstrings import (
     ATTRIBUTES_DOC,
-    MEMBERS_DOC,
     RUN_PARAMS_DOC,
     TRAINING_PARAMS_DOC,
+    members_doc,
 )
 from .architecture import ACTIVATIONS, Plan, residual_plan
 
@@ -94,7 +94,7 @@ _PREPROCESSING_DOC = """
 
 _PARAMS_DOC = (
     _ARCHITECTURE_DOC
-    + MEMBERS_DOC
+    + members_doc(8)
     + TRAINING_PARAMS_DOC
     + _PREPROCESSING_DOC
     + RUN_PARAMS_DOC
@@ -192,7 +192,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
-        n_members: int = 1,
+        n_members: int = 8,
         base_model: Any = None,
         base_trainable_layers: int | str = 0,
         loss: str = "squared_error",
@@ -277,7 +277,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
-        n_members: int = 1,
+        n_members: int = 8,
         base_model: Any = None,
         base_trainable_layers: int | str = 0,
         class_weight: dict | str | None = None,

@@ -157,7 +157,7 @@ def test_plot_search_results_marks_failed_best_and_parents(tmp_path):
         "generation 0",
         "generation 1",
         "failed (no score)",
-        "ensemble: 2 trials (size = weight)",
+        "ensemble member",
         "best: trial 3",
     ]
     assert ax.get_ylabel() == "neg_mean_absolute_error\n(higher is better)"
