@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_regressor
@@ -32,6 +31,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._backend import keras
 from ._compat import _check_sample_weight, _fit_context, validate_data
 from ._keras import (
     LR_SCHEDULES,

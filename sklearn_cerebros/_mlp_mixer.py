@@ -5,9 +5,9 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any
 
-import keras
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._backend import keras
 from ._base import NetworkClassifier, NetworkRegressor, store_params
 from ._keras import build_mixer
 from ._residual_mlp import ATTRIBUTES_DOC, RUN_PARAMS_DOC, TRAINING_PARAMS_DOC

@@ -32,6 +32,7 @@ import numpy as np
 
 from ._callbacks import WeightUpdateMonitor
 from ._forward import predict_array
+from ._seeding import set_random_seed
 
 __all__ = ["LOSSES", "LR_SCHEDULES", "TrainSettings", "make_loss", "seeded", "train"]
 
@@ -105,7 +106,7 @@ def seeded(seed: int) -> Iterator[None]:
     """
     # The legacy global NumPy generator is exactly what we must preserve.
     py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    keras.utils.set_random_seed(int(seed))
+    set_random_seed(int(seed))
     try:
         yield
     finally:
