@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
 
 from ._backend import keras
 from ._compat import _check_sample_weight, _fit_context, validate_data
+from ._fast_tabular import transform_table
 from ._keras import (
     LR_SCHEDULES,
     TrainSettings,
@@ -168,7 +169,7 @@ class BaseNetwork(BaseEstimator, ABC):
                 from .preprocessing import make_tabular_preprocessor
 
                 self.preprocessor_ = make_tabular_preprocessor().fit(X)
-            return np.asarray(self.preprocessor_.transform(X), dtype=np.float32)
+            return np.asarray(transform_table(self.preprocessor_, X), dtype=np.float32)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
         if self.preprocessing == "standard":
             if reset:
