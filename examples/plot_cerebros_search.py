@@ -114,9 +114,9 @@ plot_search_results(search)
 # ---------------------
 # ``best_plan_`` is the winning trial's architecture and ``model_`` its
 # trained network. The plan prints unit by unit, with the parameter count for
-# the encoded input columns, and draws like any other plan.
-n_inputs = search.model_.inputs[0].shape[1]
-print(search.best_plan_.summary(n_features=n_inputs))
+# the encoded input columns (``n_network_inputs_``, wider than the raw
+# ``n_features_in_``), and draws like any other plan.
+print(search.best_plan_.summary(n_features=search.n_network_inputs_))
 fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
 plot_architecture(search, ax=ax)
 

@@ -261,6 +261,7 @@ class BaseNetwork(BaseEstimator, ABC):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, Xt, dtype=np.float32)
         if not warm:
+            self.n_network_inputs_ = int(Xt.shape[1])
             self.target_ = self._make_target()
             y_enc = self.target_.fit_transform(y)
         else:

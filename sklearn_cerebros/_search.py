@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from ._compat import _fit_context
 from ._keras import build_model, seeded, train
+from ._progress import trial_progress
 from ._trials import (
     ResultsStore,
     TrialData,
@@ -224,7 +225,7 @@ class _CerebrosSearch:
             classifier=not isinstance(self, NetworkRegressor),
         )
         best = self._best_of(records, store)
-        progress = _progress(self.verbose, self.n_trials, len(records))
+        progress = trial_progress(self.verbose, self.n_trials, len(records))
         start = time.perf_counter()
         master = np.random.default_rng(seed)
         index, out_of_time = 0, False
@@ -251,7 +252,7 @@ class _CerebrosSearch:
                         best = self._keep_if_best(result, best, store, data.n_features)
                         if store is not None:
                             store.append(result.record)
-                        progress.update(1)
+                        progress.advance(None if best is None else best.record["score"])
                 if out_of_time:
                     break
         progress.close()
@@ -404,25 +405,13 @@ def _results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
         for column in _COLUMNS:
             if column == "rank":
                 table[column].append(rank.get(record["trial"], len(records)))
+            elif column == "parent":
+                # -1, not None, so that pandas keeps the column integer
+                parent = record.get(column)
+                table[column].append(-1 if parent is None else parent)
             else:
                 table[column].append(record.get(column))
     return table
-
-
-class _NoProgress:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(verbose: int, total: int, done: int) -> Any:
-    if verbose < 1:
-        return _NoProgress()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, desc="Cerebros trials", unit="trial")
 
 
 _SEARCH_DOC = """
@@ -583,7 +572,8 @@ _SEARCH_ATTRIBUTES = """
     ----------
     search_results_ : dict of str to list
         One entry per trial, like ``cv_results_`` (load it with
-        ``pandas.DataFrame``): trial, generation, parent, seed, status, score,
+        ``pandas.DataFrame``): trial, generation, parent (the trial whose
+        structure was perturbed, -1 for a sampled one), seed, status, score,
         rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
         structure, the plan as a dict, and the error text of a failed trial.
     best_index_ : int
@@ -606,6 +596,10 @@ _SEARCH_ATTRIBUTES = """
         Whether ``max_time`` stopped the search early.
     n_features_in_ : int
         Number of features seen during fit.
+    n_network_inputs_ : int
+        Width of the network's input: the columns after preprocessing (one
+        per one-hot level, missing-value indicators), which the parameter
+        count of ``plan_.summary(n_network_inputs_)`` needs.
     feature_names_in_ : ndarray of str
         Column names seen during fit, when ``X`` is a DataFrame."""
 
