@@ -255,7 +255,8 @@ def transform_table(pipeline: Pipeline, X: Any) -> np.ndarray:
     ndarray of float32
         Exactly what ``pipeline.transform(X)`` returns.
     """
-    n = len(X) if hasattr(X, "__len__") else 0
+    # Only frames and arrays qualify (a sparse matrix has no len()).
+    n = X.shape[0] if isinstance(X, (pd.DataFrame, np.ndarray)) else 0
     plan = _plan_for(pipeline) if 0 < n <= FAST_MAX_ROWS else None
     rows = None if plan is None else _rows(plan, X)
     if plan is None or rows is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from sklearn_cerebros._fast_tabular import FAST_MAX_ROWS, transform_table
 from sklearn_cerebros.datasets import load_ames
@@ -112,6 +113,7 @@ def test_fast_path_raises_the_standard_errors(ames):
         row[row.columns[::-1]],
         row.assign(Lot_Area=np.inf),
         row.iloc[:0],
+        sp.csr_matrix(np.ones((1, row.shape[1]))),
     ):
         with pytest.raises((ValueError, TypeError)) as standard:
             pre.transform(bad)
