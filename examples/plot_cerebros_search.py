@@ -120,10 +120,10 @@ plot_search_results(search)
 # network that averages the ensemble's members (``ensemble_``), and
 # ``ensemble_score_`` is its held-out score next to the best trial's
 # ``best_score_``. The plan prints unit by unit, with the parameter count for
-# the encoded input columns, and draws like any other plan.
+# the encoded input columns (``n_network_inputs_``, wider than the raw
+# ``n_features_in_``), and draws like any other plan.
 print(search.ensemble_, search.ensemble_score_, search.best_score_)
-n_inputs = search.model_.inputs[0].shape[1]
-print(search.best_plan_.summary(n_features=n_inputs))
+print(search.best_plan_.summary(n_features=search.n_network_inputs_))
 fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
 plot_architecture(search, ax=ax)
 

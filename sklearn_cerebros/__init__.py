@@ -14,13 +14,32 @@ Public estimators and helpers:
 * :mod:`sklearn_cerebros.plotting`: pictures of plans, histories and searches.
 """
 
-from ._keras import GradientHealthWarning
-from ._mlp_mixer import MLPMixerClassifier, MLPMixerRegressor
-from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor
-from ._search import CerebrosClassifier, CerebrosRegressor
-from .architecture import Plan, PlanError
-from .datasets import load_ames
-from .preprocessing import make_tabular_preprocessor
+import importlib
+import os
+from typing import Any
+
+# TensorFlow's C++ log lines (CPU features, "failed call to cuInit") stay off
+# unless the user chose a level; the lines it writes while loading are kept
+# off by ``_backend``. Set ``TF_CPP_MIN_LOG_LEVEL=0`` to see them all.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Public names and the modules that define them, imported on first use
+# (PEP 562), so that ``import sklearn_cerebros.architecture`` or
+# ``.preprocessing`` does not import Keras and its backend.
+_EXPORTS = {
+    "CerebrosClassifier": "._search",
+    "CerebrosRegressor": "._search",
+    "GradientHealthWarning": "._keras",
+    "MLPMixerClassifier": "._mlp_mixer",
+    "MLPMixerRegressor": "._mlp_mixer",
+    "Plan": ".architecture",
+    "PlanError": ".architecture",
+    "ResidualMLPClassifier": "._residual_mlp",
+    "ResidualMLPRegressor": "._residual_mlp",
+    "load_ames": ".datasets",
+    "make_tabular_preprocessor": ".preprocessing",
+}
+_SUBMODULES = ("architecture", "datasets", "plotting", "preprocessing", "scikeras")
 
 __version__ = "0.1.0.dev0"
 
@@ -38,3 +57,17 @@ __all__ = [
     "load_ames",
     "make_tabular_preprocessor",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*__all__, *_SUBMODULES})

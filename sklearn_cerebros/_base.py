@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_regressor
@@ -32,7 +31,9 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._backend import keras
 from ._compat import _check_sample_weight, _fit_context, validate_data
+from ._fast_tabular import transform_table
 from ._keras import LR_SCHEDULES, TrainSettings, fit_network, predict_array
 from ._persistence import from_plain_state, to_plain_state
 from ._targets import ClassificationTarget, RegressionTarget
@@ -181,7 +182,7 @@ class BaseNetwork(BaseEstimator, ABC):
                 if numeric == "auto":
                     numeric = self._auto_numeric()
                 self.preprocessor_ = make_tabular_preprocessor(numeric=numeric).fit(X)
-            return np.asarray(self.preprocessor_.transform(X), dtype=np.float32)
+            return np.asarray(transform_table(self.preprocessor_, X), dtype=np.float32)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
         if self.preprocessing == "standard":
             if reset:
@@ -273,6 +274,7 @@ class BaseNetwork(BaseEstimator, ABC):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, Xt, dtype=np.float32)
         if not warm:
+            self.n_network_inputs_ = int(Xt.shape[1])
             self.target_ = self._make_target()
             y_enc = self.target_.fit_transform(y)
         else:

@@ -88,6 +88,10 @@ ATTRIBUTES_DOC = """
         The fitted input preprocessor, when ``preprocessing`` is not None.
     n_features_in_ : int
         Number of features seen during fit.
+    n_network_inputs_ : int
+        Width of the network's input: the columns after preprocessing (one
+        per one-hot level, missing-value indicators), which the parameter
+        count of ``plan_.summary(n_network_inputs_)`` needs.
     feature_names_in_ : ndarray of str
         Column names seen during fit, when ``X`` is a DataFrame."""
 

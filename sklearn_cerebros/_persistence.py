@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 
+from ._backend import keras
 from ._targets import ClassificationTarget, RegressionTarget
 from .architecture import MixerPlan, Plan
 

@@ -6,9 +6,9 @@ import copy
 from numbers import Integral, Real
 from typing import Any
 
-import keras
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from ._backend import keras
 from ._base import NetworkClassifier, NetworkRegressor, store_params
 from ._docstrings import (
     ATTRIBUTES_DOC,

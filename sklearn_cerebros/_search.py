@@ -26,6 +26,7 @@ from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from ._compat import _fit_context
 from ._ensemble import batch_score, one_by_one, select_ensemble
 from ._keras import average_models, build, fit_network
+from ._progress import trial_progress
 from ._proposer import GenerationProposer, Proposer, generation_size, rank_key
 from ._trials import (
     ResultsStore,
@@ -217,7 +218,7 @@ class _CerebrosSearch:
         budget is checked between them.
         """
         kept = self._kept_of(records, store)
-        progress = _progress(self.verbose, self.n_trials, len(records))
+        progress = trial_progress(self.verbose, self.n_trials, len(records))
         start = time.perf_counter()
         runner = TrialRunner(self.n_jobs, self.n_trials - len(records))
         with worker_threads(self.n_jobs), runner:
@@ -233,7 +234,11 @@ class _CerebrosSearch:
                         self._keep(result, kept, store, data.n_features)
                         if store is not None:
                             store.append(result.record)
-                        progress.update(1)
+                        progress.advance(
+                            max(
+                                (r.record["score"] for r in kept.values()), default=None
+                            )
+                        )
         progress.close()
         return kept, False
 
@@ -431,25 +436,13 @@ def _results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
         for column in _COLUMNS:
             if column == "rank":
                 table[column].append(rank.get(record["trial"], len(records)))
+            elif column == "parent":
+                # -1, not None, so that pandas keeps the column integer
+                parent = record.get(column)
+                table[column].append(-1 if parent is None else parent)
             else:
                 table[column].append(record.get(column))
     return table
-
-
-class _NoProgress:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(verbose: int, total: int, done: int) -> Any:
-    if verbose < 1:
-        return _NoProgress()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, desc="Cerebros trials", unit="trial")
 
 
 _SEARCH_DOC = """
@@ -643,7 +636,8 @@ _SEARCH_ATTRIBUTES = """
     ----------
     search_results_ : dict of str to list
         One entry per trial, like ``cv_results_`` (load it with
-        ``pandas.DataFrame``): trial, generation, parent, seed, status, score,
+        ``pandas.DataFrame``): trial, generation, parent (the trial whose
+        structure was perturbed, -1 for a sampled one), seed, status, score,
         rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
         structure, the plan as a dict, the error text of a failed trial, and
         its ``ensemble_weight`` (0 outside the ensemble).
@@ -674,6 +668,10 @@ _SEARCH_ATTRIBUTES = """
         Whether ``max_time`` stopped the search early.
     n_features_in_ : int
         Number of features seen during fit.
+    n_network_inputs_ : int
+        Width of the network's input: the columns after preprocessing (one
+        per one-hot level, missing-value indicators), which the parameter
+        count of ``plan_.summary(n_network_inputs_)`` needs.
     feature_names_in_ : ndarray of str
         Column names seen during fit, when ``X`` is a DataFrame."""
 

@@ -63,6 +63,10 @@ class RegressionTarget:
     inverse = decode  # encoded targets map back exactly as outputs do
 
 
+# The gap between 1 and the float32 number just below it.
+_PROBA_MIN = float(np.finfo(np.float32).epsneg)
+
+
 class ClassificationTarget:
     """Encode labels (binary, multiclass) or a label-indicator matrix."""
 
@@ -105,8 +109,14 @@ class ClassificationTarget:
         return Head(units, "sigmoid", "binary_crossentropy")
 
     def proba(self, raw: np.ndarray) -> np.ndarray:
-        """Network output → class probabilities, columns in ``classes_`` order."""
-        raw = np.clip(raw, 0.0, 1.0)
+        """Network output → class probabilities, columns in ``classes_`` order.
+
+        A saturated sigmoid or softmax rounds to exactly 0 or 1 in float32;
+        probabilities are kept inside ``[2**-24, 1 - 2**-24]``, the widest
+        interval whose ends float32 holds apart from 0 and 1, so that their
+        logarithms (and log-loss) stay finite in float32 and float64.
+        """
+        raw = np.clip(raw, _PROBA_MIN, 1.0 - _PROBA_MIN)
         if self.kind_ == "binary":
             return np.hstack([1.0 - raw, raw])
         if self.kind_ == "multiclass":

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from joblib.externals.loky import ProcessPoolExecutor
 from sklearn.utils import Tags
 from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
+from ._backend import keras
 from ._compat import default_joblib_backend
 from ._keras import TrainSettings, fit_network, predict_array
 from ._proposer import TrialSpec

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import IO, Any
 
-import keras
 import numpy as np
 from sklearn.compose import make_column_selector
 
+from ._backend import keras
 from ._mlp_mixer import MLPMixerClassifier, MLPMixerRegressor
 from ._persistence import UnsafeNetworkError
 from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor

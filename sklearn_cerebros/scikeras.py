@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import keras
-
+from ._backend import keras
 from ._keras import build
 from .architecture import residual_plan
 

@@ -78,12 +78,20 @@ def test_search_fits_predicts_and_reports(regression_data):
     assert table.loc[search.best_index_, "rank"] == 1
     assert search.best_score_ == table["score"].max()
     assert list(table["generation"]) == [0, 0, 1]
+    # sampled structures have parent -1, so pandas keeps the column integer
+    assert table["parent"].dtype == np.int64
+    assert list(table["parent"][:2]) == [-1, -1]
     # generation 1 grows from the best trial of generation 0
     assert (
         table.loc[2, "parent"] == table.loc[table["generation"] == 0, "score"].idxmax()
     )
     assert isinstance(search.best_plan_, Plan)
     assert search.best_plan_.to_dict() == table.loc[search.best_index_, "plan"]
+    assert search.n_network_inputs_ == search.model_.inputs[0].shape[1]
+    assert (
+        search.best_plan_.n_params(search.n_network_inputs_)
+        == (table.loc[search.best_index_, "n_params"])
+    )
     assert search.predict(X).shape == (len(X),)
     assert (
         search.n_iter_

@@ -48,6 +48,16 @@ def test_unseen_categories_at_predict_do_not_crash(ames):
     reg = ResidualMLPRegressor(**QUICK).fit(X[seen], y[seen])
     pred = reg.predict(X[~seen])
     assert len(pred) == (~seen).sum() and np.all(np.isfinite(pred))
+    # one row at a time (the preprocessor's fast path) gives the batch's answer
+    some = X[~seen].iloc[:5]
+    np.testing.assert_allclose(
+        [reg.predict(some.iloc[[i]])[0] for i in range(5)], pred[:5], rtol=1e-5
+    )
+    # the network's input is the encoded table, wider than the raw one
+    width = reg.preprocessor_.transform(X.iloc[:1]).shape[1]
+    assert reg.n_network_inputs_ == width == reg.model_.inputs[0].shape[1]
+    assert reg.n_network_inputs_ > reg.n_features_in_
+    assert reg.plan_.n_params(reg.n_network_inputs_) == reg.model_.count_params()
 
 
 def test_missing_values_are_handled_and_tagged():

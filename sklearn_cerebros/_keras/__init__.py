@@ -1,5 +1,6 @@
 """The only package that imports Keras: build plans into models and train them."""
 
+from .._backend import keras  # noqa: F401 - first, so that Keras starts quietly
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
 from ._ensemble import average_models
 from ._forward import predict_array

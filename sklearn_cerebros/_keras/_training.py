@@ -26,6 +26,7 @@ from ._callbacks import WeightUpdateMonitor
 from ._fit_path import steps_per_execution, train_with_fit
 from ._members import MembersLoss, members_view
 from ._own_loop import train_own_loop
+from ._seeding import set_random_seed
 
 __all__ = ["LOSSES", "LR_SCHEDULES", "TrainSettings", "make_loss", "seeded", "train"]
 
@@ -95,7 +96,7 @@ def seeded(seed: int) -> Iterator[None]:
     """
     # The legacy global NumPy generator is exactly what we must preserve.
     py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    keras.utils.set_random_seed(int(seed))
+    set_random_seed(int(seed))
     try:
         yield
     finally:
