@@ -30,6 +30,7 @@ from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from ._ple import PiecewiseLinearEncoder
 from .preprocessing import (
     MISSING_CATEGORY,
     SoftClipRobustScaler,
@@ -57,6 +58,9 @@ class _Plan:
     center: np.ndarray
     scale: np.ndarray
     clip: float | None
+    # piecewise-linear encoding (numeric="piecewise_linear"), else None:
+    # each output feature's input column, bin start and bin width
+    bins: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     fill: np.ndarray  # imputer's medians
     indicator: np.ndarray | None  # numeric positions reported as missing
     lookups: list[dict[str, int]]  # per categorical column: level -> output
@@ -112,6 +116,7 @@ def _read_plan(pipeline: Pipeline) -> _Plan | None:
         return None
     center = scale = fill = np.zeros(0)
     clip = None
+    bins = None
     indicator = None
     lookups: list[dict[str, int]] = []
     fallbacks: list[int | None] = []
@@ -125,7 +130,7 @@ def _read_plan(pipeline: Pipeline) -> _Plan | None:
             return None
         scaler, imputer = steps
         if not (
-            type(scaler) is SoftClipRobustScaler
+            type(scaler) in (SoftClipRobustScaler, PiecewiseLinearEncoder)
             and type(imputer) is SimpleImputer
             and imputer.strategy == "median"
             and _is_nan(imputer.missing_values)
@@ -133,8 +138,12 @@ def _read_plan(pipeline: Pipeline) -> _Plan | None:
             and not np.isnan(imputer.statistics_).any()
         ):
             return None
-        center, scale, fill = scaler.center_, scaler.scale_, imputer.statistics_
-        clip = None if scaler.clip is None else float(scaler.clip)
+        fill = imputer.statistics_
+        if type(scaler) is PiecewiseLinearEncoder:
+            bins = (scaler._column, scaler._left, scaler._width)
+        else:
+            center, scale = scaler.center_, scaler.scale_
+            clip = None if scaler.clip is None else float(scaler.clip)
     if "missing" in slices:
         missing, columns = parts["missing"]
         if not (
@@ -176,7 +185,8 @@ def _read_plan(pipeline: Pipeline) -> _Plan | None:
         slices["missing"].stop - slices["missing"].start
     ):
         return None
-    if "num" in slices and len(numeric) != slices["num"].stop - slices["num"].start:
+    n_encoded = len(numeric) if bins is None else len(bins[0])
+    if "num" in slices and n_encoded != slices["num"].stop - slices["num"].start:
         return None
     frame_names = (
         list(clean.feature_names_in_) if hasattr(clean, "feature_names_in_") else None
@@ -189,6 +199,7 @@ def _read_plan(pipeline: Pipeline) -> _Plan | None:
         center=center,
         scale=scale,
         clip=clip,
+        bins=bins,
         fill=fill,
         indicator=indicator,
         lookups=lookups,
@@ -276,11 +287,17 @@ def transform_table(pipeline: Pipeline, X: Any) -> np.ndarray:
         if np.isinf(values).any():
             return pipeline.transform(X)  # which names the column
         missing = np.isnan(values)
-        if "num" in plan.slices:
+        if "num" in plan.slices and plan.bins is not None:
+            column, left, width = plan.bins
+            with np.errstate(over="ignore"):
+                z = (values[:, column] - left) / width
+            z = np.clip(z, 0.0, 1.0, out=z)
+        elif "num" in plan.slices:
             with np.errstate(over="ignore", invalid="ignore"):
                 z = (values - plan.center) / plan.scale
                 if plan.clip is not None:
                     z = _soft_clip(z, plan.clip)
+        if "num" in plan.slices:
             z = np.where(np.isnan(z), plan.fill, z)
             out[:, plan.slices["num"]] = z
         if plan.indicator is not None:

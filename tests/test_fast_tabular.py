@@ -12,11 +12,11 @@ from sklearn_cerebros.datasets import load_ames
 from sklearn_cerebros.preprocessing import make_tabular_preprocessor
 
 
-@pytest.fixture(scope="module")
-def ames():
+@pytest.fixture(scope="module", params=["robust", "piecewise_linear"])
+def ames(request):
     X, _ = load_ames(return_X_y=True)
     # Fitted on few rows, so that many levels are rare (merged) or unseen.
-    return X, make_tabular_preprocessor().fit(X.iloc[:300])
+    return X, make_tabular_preprocessor(numeric=request.param).fit(X.iloc[:300])
 
 
 def _assert_same(pre, frame):
@@ -81,6 +81,8 @@ def _mixed_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
         {},
         {"min_frequency": 5, "max_categories": 3},
         {"min_frequency": None, "clip": None, "add_indicator": False},
+        {"numeric": "piecewise_linear"},
+        {"numeric": "piecewise_linear", "n_bins": 3, "add_indicator": False},
     ],
 )
 def test_fast_path_equals_transform_on_mixed_dtypes(options):
@@ -93,11 +95,12 @@ def test_fast_path_equals_transform_on_mixed_dtypes(options):
     _assert_same(pre, larger)
 
 
-def test_fast_path_equals_transform_on_arrays():
+@pytest.mark.parametrize("numeric", ["robust", "piecewise_linear"])
+def test_fast_path_equals_transform_on_arrays(numeric):
     rng = np.random.default_rng(2)
     train = rng.normal(size=(100, 4))
     train[rng.random(train.shape) < 0.1] = np.nan
-    pre = make_tabular_preprocessor().fit(train)
+    pre = make_tabular_preprocessor(numeric=numeric).fit(train)
     for n in (1, 3, 10):
         rows = rng.normal(size=(n, 4)) * 10
         rows[rng.random(rows.shape) < 0.2] = np.nan
@@ -139,6 +142,12 @@ def test_few_rows_skip_the_standard_transform(ames, monkeypatch):
         (fitted, X.iloc[[5]]),
         (make_tabular_preprocessor().fit(_mixed_frame(100, rng)), _mixed_frame(3, rng)),
         (make_tabular_preprocessor().fit(rng.normal(size=(50, 3))), np.ones((2, 3))),
+        (
+            make_tabular_preprocessor(numeric="piecewise_linear").fit(
+                rng.normal(size=(50, 3))
+            ),
+            np.ones((2, 3)) * 9,  # beyond the training range
+        ),
     ]
     for pre, rows in cases:
         expected = pre.transform(rows)
