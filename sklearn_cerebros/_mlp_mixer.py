@@ -13,6 +13,7 @@ from ._docstrings import (
     MEMBERS_DOC,
     RUN_PARAMS_DOC,
     TRAINING_PARAMS_DOC,
+    preprocessing_doc,
 )
 from .architecture import ACTIVATIONS, MixerPlan
 
@@ -61,18 +62,9 @@ _ARCHITECTURE_DOC = """
         of block ``b`` of ``n_blocks`` use ``stochastic_depth * b / n_blocks``
         (the linear decay rule), so this is the last block's rate."""
 
-_PREPROCESSING_DOC = """
-    preprocessing : {"auto", "piecewise_linear", "standard"} or None, default="auto"
-        How ``X`` is prepared. ``"auto"``: :func:`make_tabular_preprocessor`
-        is fitted on ``X``, so a DataFrame may hold categorical, string and
-        missing values and numeric columns are robustly scaled and softly
-        clipped. ``"piecewise_linear"``: the same, with numeric columns
-        piecewise-linear encoded instead
-        (``make_tabular_preprocessor(numeric="piecewise_linear")``: up to 16
-        features a column in ``[0, 1]``, constant beyond the training range).
-        ``"standard"``: numeric input only, standardised. ``None``:
-        numeric input only, used as given (a strict numeric estimator). The
-        patches are cut from the preprocessed columns, in their order."""
+_PREPROCESSING_DOC = preprocessing_doc(
+    """ The patches are cut from the preprocessed columns, in their order."""
+)
 
 _PLAN_ATTRIBUTE_DOC = """
     Attributes

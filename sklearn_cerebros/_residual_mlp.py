@@ -15,6 +15,7 @@ from ._docstrings import (
     RUN_PARAMS_DOC,
     TRAINING_PARAMS_DOC,
     members_doc,
+    preprocessing_doc,
 )
 from .architecture import ACTIVATIONS, Plan, residual_plan
 
@@ -78,19 +79,11 @@ _ARCHITECTURE_DOC = """
         How much of ``base_model`` trains: ``0`` freezes it, ``n`` leaves its
         last ``n`` layers trainable, ``"all"`` trains it whole."""
 
-_PREPROCESSING_DOC = """
-    preprocessing : {"auto", "piecewise_linear", "standard"} or None, default="auto"
-        How ``X`` is prepared. ``"auto"``: :func:`make_tabular_preprocessor`
-        is fitted on ``X``, so a DataFrame may hold categorical, string and
-        missing values and numeric columns are robustly scaled and softly
-        clipped. ``"piecewise_linear"``: the same, with numeric columns
-        piecewise-linear encoded instead
-        (``make_tabular_preprocessor(numeric="piecewise_linear")``: up to 16
-        features a column in ``[0, 1]``, constant beyond the training range).
-        ``"standard"``: numeric input only, standardised. ``None``:
-        numeric input only, used as given (a strict numeric estimator).
-        Ignored in tandem mode except that ``"standard"`` and
-        ``"piecewise_linear"`` are refused there."""
+_PREPROCESSING_DOC = preprocessing_doc(
+    """ In tandem mode (``base_model``) the base model receives ``X`` as
+        given: ``"auto"`` means no preprocessing there, and the other
+        tabular choices and ``"standard"`` are refused."""
+)
 
 _PARAMS_DOC = (
     _ARCHITECTURE_DOC

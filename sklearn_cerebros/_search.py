@@ -613,9 +613,11 @@ _SEARCH_DOC = """
         ``learning_rate``.
     weight_decay : float, default=0.0
         Above 0, every trial trains with AdamW and this decoupled decay.
-    preprocessing : {"auto", "piecewise_linear", "standard"} or None, default="auto"
+    preprocessing : {"auto", "robust", "piecewise_linear", "standard"} or None, \
+            default="auto"
         How ``X`` is prepared, as for
-        :class:`~sklearn_cerebros.ResidualMLPRegressor`.
+        :class:`~sklearn_cerebros.ResidualMLPRegressor` (``"auto"``:
+        piecewise-linear encoded numeric columns).
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks, run in every trial.
     checkpoint_path : str or path-like, default=None
