@@ -14,13 +14,18 @@ Public estimators and helpers:
 * :mod:`sklearn_cerebros.plotting`: pictures of plans, histories and searches.
 """
 
-from ._keras import GradientHealthWarning
-from ._mlp_mixer import MLPMixerClassifier, MLPMixerRegressor
-from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor
-from ._search import CerebrosClassifier, CerebrosRegressor
-from .architecture import Plan, PlanError
-from .datasets import load_ames
-from .preprocessing import make_tabular_preprocessor
+# before anything imports Keras, and so TensorFlow (see _threads)
+from ._threads import share_cores_in_worker
+
+share_cores_in_worker()
+
+from ._keras import GradientHealthWarning  # noqa: E402
+from ._mlp_mixer import MLPMixerClassifier, MLPMixerRegressor  # noqa: E402
+from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor  # noqa: E402
+from ._search import CerebrosClassifier, CerebrosRegressor  # noqa: E402
+from .architecture import Plan, PlanError  # noqa: E402
+from .datasets import load_ames  # noqa: E402
+from .preprocessing import make_tabular_preprocessor  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
