@@ -63,12 +63,14 @@ ESTIMATORS = [
 
 # Checks that cannot pass for a network trained by stochastic gradient
 # descent, each with the reason.
+_SAMPLE_WEIGHT_EQUIVALENCE = (
+    "Mini-batch training: repeating a row twice changes the batches and the "
+    "shuffle order, so weight 2 and a duplicated row give different (equally "
+    "good) networks. Weights do scale each row's loss (tested in test_residual)."
+)
 EXPECTED_FAILED_CHECKS: dict[str, str] = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "Mini-batch training: repeating a row twice changes the batches and the "
-        "shuffle order, so weight 2 and a duplicated row give different (equally "
-        "good) networks. Weights do scale each row's loss (tested in test_residual)."
-    ),
+    "check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_EQUIVALENCE,
+    "check_sample_weight_equivalence_on_sparse_data": _SAMPLE_WEIGHT_EQUIVALENCE,
     "check_methods_subset_invariance": (
         "The network computes in float32 and the backend's matrix kernels round "
         "differently for different batch shapes, so a row predicted alone and in a "

@@ -5,6 +5,7 @@ from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
 from ._forward import predict_array
 from ._layers import DropPath, LateralGate
 from ._mixer import build_mixer
+from ._rows import SparseRows, as_batches
 from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
 
 __all__ = [
@@ -13,7 +14,9 @@ __all__ = [
     "DropPath",
     "GradientHealthWarning",
     "LateralGate",
+    "SparseRows",
     "TrainSettings",
+    "as_batches",
     "build_mixer",
     "build_model",
     "predict_array",

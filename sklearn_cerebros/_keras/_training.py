@@ -246,7 +246,10 @@ def _loss_value(
     times faster than running the model one operation at a time.
     """
     if keras.backend.backend() != "tensorflow" and len(X) <= _ONE_BATCH_ROWS:
-        out = model.test_on_batch(X, y, sample_weight=sample_weight, return_dict=True)
+        # np.asarray densifies SparseRows (see _rows), as one batch needs
+        out = model.test_on_batch(
+            np.asarray(X), y, sample_weight=sample_weight, return_dict=True
+        )
         return float(out["loss"])
     predicted = predict_array(model, X, compiled=not model.run_eagerly)
     value = loss(y, predicted.astype(np.float32), sample_weight)
@@ -577,7 +580,8 @@ def _train_with_fit(
     )
     validation_data = None
     if validation is not None:
-        Xv, yv, wv = validation
+        # scored in one batch, so dense (np.asarray densifies SparseRows)
+        Xv, yv, wv = np.asarray(validation[0]), validation[1], validation[2]
         validation_data = (Xv, yv) if wv is None else (Xv, yv, wv)
     model.stop_training = False
     result = model.fit(
