@@ -55,12 +55,14 @@ def check_time_columns(X: Any) -> None:
 
 
 def _first_non_number(values: np.ndarray) -> Any | None:
-    """The first entry of ``values`` that is not a number, or None."""
+    """The first text entry of ``values`` that does not read as a number, or None."""
     for value in values:
         try:
             float(value)
-        except (TypeError, ValueError):
+        except ValueError:
             return value.item() if isinstance(value, np.generic) else value
+        except TypeError:
+            continue  # None is missing; other objects are NumPy's to refuse
     return None
 
 
@@ -147,7 +149,7 @@ def warn_if_unscaled(X: Any, feature_names: Any = None) -> None:
     if sp.issparse(X):
         column_max = abs(X).max(axis=0).toarray().ravel()
     else:
-        column_max = np.abs(X).max(axis=0)
+        column_max = np.maximum(X.max(axis=0), -X.min(axis=0))  # no copy of X
     worst = int(np.argmax(column_max))
     if column_max[worst] <= UNSCALED_LIMIT:
         return
