@@ -18,6 +18,11 @@ import importlib
 import os
 from typing import Any
 
+# Before anything imports Keras, and so TensorFlow (see _threads).
+from ._threads import share_cores_in_worker
+
+share_cores_in_worker()
+
 # TensorFlow's C++ log lines (CPU features, "failed call to cuInit") stay off
 # unless the user chose a level; the lines it writes while loading are kept
 # off by ``_backend``. Set ``TF_CPP_MIN_LOG_LEVEL=0`` to see them all.

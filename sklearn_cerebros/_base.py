@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_regressor
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -34,7 +35,20 @@ from sklearn.utils.validation import (
 from ._backend import keras
 from ._compat import _check_sample_weight, _fit_context, validate_data
 from ._fast_tabular import transform_table
-from ._keras import LR_SCHEDULES, TrainSettings, fit_network, predict_array
+from ._input_checks import (
+    check_class_labels,
+    check_numeric_columns,
+    check_numeric_target,
+    check_time_columns,
+    warn_if_unscaled,
+)
+from ._keras import (
+    LR_SCHEDULES,
+    TrainSettings,
+    as_batches,
+    fit_network,
+    predict_array,
+)
 from ._persistence import from_plain_state, to_plain_state
 from ._targets import ClassificationTarget, RegressionTarget
 from .architecture import NetworkPlan
@@ -151,8 +165,12 @@ class BaseNetwork(BaseEstimator, ABC):
         """
         return "piecewise_linear"
 
-    def _transform_X(self, X: Any, *, reset: bool) -> np.ndarray:
-        """Validate ``X`` against what ``fit`` saw and turn it into float32."""
+    def _transform_X(self, X: Any, *, reset: bool) -> Any:
+        """Validate ``X`` against what ``fit`` saw and turn it into float32.
+
+        Sparse input stays sparse (see :meth:`_transform_sparse`).
+        """
+        check_time_columns(X)
         if self._has_base_model():
             if self.preprocessing in ("standard", "robust", "piecewise_linear"):
                 raise ValueError(
@@ -160,8 +178,21 @@ class BaseNetwork(BaseEstimator, ABC):
                     "base_model: the base model receives X as given. Use "
                     "preprocessing='auto' or None."
                 )
-            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32)
-            return X
+            return validate_data(
+                self,
+                X,
+                reset=reset,
+                allow_nd=True,
+                dtype=np.float32,
+                accept_sparse=("csr", "csc"),
+            )
+        if reset:
+            self._fitted_sparse = sp.issparse(X)
+        if getattr(self, "_fitted_sparse", False):
+            return self._transform_sparse(X, reset=reset)
+        if sp.issparse(X):
+            # fitted on dense input, whose preprocessor may centre the columns
+            X = X.toarray()
         if self._uses_tabular():
             is_frame = isinstance(X, pd.DataFrame)
             checked = validate_data(
@@ -183,10 +214,38 @@ class BaseNetwork(BaseEstimator, ABC):
                     numeric = self._auto_numeric()
                 self.preprocessor_ = make_tabular_preprocessor(numeric=numeric).fit(X)
             return np.asarray(transform_table(self.preprocessor_, X), dtype=np.float32)
+        check_numeric_columns(X, self.preprocessing)
         X = validate_data(self, X, reset=reset, dtype=np.float64)
+        if reset and self.preprocessing is None:
+            warn_if_unscaled(X, getattr(self, "feature_names_in_", None))
         if self.preprocessing == "standard":
             if reset:
                 self.preprocessor_ = StandardScaler().fit(X)
+            X = self.preprocessor_.transform(X)
+        return X.astype(np.float32)
+
+    def _transform_sparse(self, X: Any, *, reset: bool) -> Any:
+        """Scale a sparse ``X`` without centring it, so its zeros stay zeros.
+
+        ``preprocessing="auto"`` (and the other tabular choices, whose
+        encodings would fill the zeros) divides each column by its largest
+        absolute value (:class:`~sklearn.preprocessing.MaxAbsScaler`: one-hot columns
+        stay 0/1, numeric ones fall in [-1, 1]); ``"standard"`` by its
+        standard deviation (``StandardScaler(with_mean=False)``); None leaves
+        it as it is. Missing values are refused: impute them first.
+        """
+        X = validate_data(
+            self, X, reset=reset, accept_sparse=("csr", "csc"), dtype=np.float64
+        )
+        if reset:
+            scalers = {name: MaxAbsScaler for name in _TABULAR}
+            scalers["standard"] = StandardScaler
+            scaler = scalers.get(self.preprocessing)
+            options = {"with_mean": False} if self.preprocessing == "standard" else {}
+            self.preprocessor_ = None if scaler is None else scaler(**options).fit(X)
+            if scaler is None:
+                warn_if_unscaled(X, getattr(self, "feature_names_in_", None))
+        if self.preprocessor_ is not None:
             X = self.preprocessor_.transform(X)
         return X.astype(np.float32)
 
@@ -196,6 +255,10 @@ class BaseNetwork(BaseEstimator, ABC):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        if is_regressor(self):
+            check_numeric_target(y, type(self).__name__)
+        else:
+            check_class_labels(np.asarray(y))
         y = check_array(
             y,
             ensure_2d=False,
@@ -235,7 +298,7 @@ class BaseNetwork(BaseEstimator, ABC):
         self, X: np.ndarray, y: np.ndarray, sw: np.ndarray | None, seed: int
     ) -> tuple[tuple, tuple | None]:
         """Hold out ``validation_fraction`` of the rows for early stopping."""
-        n = len(X)
+        n = X.shape[0]
         n_val = math.ceil(self.validation_fraction * n)
         if not self._holds_out() or n_val < 1 or n - n_val < 1:
             return (X, y, sw), None
@@ -272,7 +335,9 @@ class BaseNetwork(BaseEstimator, ABC):
         Xt = self._transform_X(X, reset=not warm)
         y = self._check_y(Xt, y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, Xt, dtype=np.float32)
+            sample_weight = _check_sample_weight(
+                sample_weight, Xt, dtype=np.float32, ensure_non_negative=True
+            )
         if not warm:
             self.n_network_inputs_ = int(Xt.shape[1])
             self.target_ = self._make_target()
@@ -291,6 +356,9 @@ class BaseNetwork(BaseEstimator, ABC):
             train_part, val_part = (Xt, y_enc, sample_weight), (Xv, yv, None)
         else:
             train_part, val_part = self._split(Xt, y_enc, sample_weight, seed)
+        train_part = (as_batches(train_part[0]), *train_part[1:])
+        if val_part is not None:
+            val_part = (as_batches(val_part[0]), *val_part[1:])
         return FitData(train_part, val_part, seed, int(Xt.shape[1]))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -348,7 +416,7 @@ class BaseNetwork(BaseEstimator, ABC):
     # -- predict -------------------------------------------------------------
     def _predict_raw(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        return predict_array(self.model_, self._transform_X(X, reset=False))
+        return predict_array(self.model_, as_batches(self._transform_X(X, reset=False)))
 
     # -- persistence ---------------------------------------------------------
     # Plain data only (networks as .keras bytes, loaded in safe mode), so that
@@ -364,6 +432,7 @@ class BaseNetwork(BaseEstimator, ABC):
         tabular = self._uses_tabular()
         tags.input_tags.allow_nan = tabular
         tags.input_tags.categorical = tabular
+        tags.input_tags.sparse = True
         return tags
 
 

@@ -114,18 +114,20 @@ _MINI_BATCH = (
     "good) networks. Weights do scale each row's loss (tested in test_residual)."
 )
 
+# Dense and sparse input alike.
+_WEIGHTS_ARE_NOT_REPEATS = {
+    "check_sample_weight_equivalence_on_dense_data": _MINI_BATCH,
+    "check_sample_weight_equivalence_on_sparse_data": _MINI_BATCH,
+}
+
 #: Checks an estimator cannot pass, by estimator class, each with the reason.
 PER_ESTIMATOR_XFAIL_CHECKS: dict[type, dict[str, str]] = {
-    CerebrosRegressor: {"check_sample_weight_equivalence_on_dense_data": _MINI_BATCH},
-    CerebrosClassifier: {"check_sample_weight_equivalence_on_dense_data": _MINI_BATCH},
-    ResidualMLPRegressor: {
-        "check_sample_weight_equivalence_on_dense_data": _MINI_BATCH
-    },
-    ResidualMLPClassifier: {
-        "check_sample_weight_equivalence_on_dense_data": _MINI_BATCH
-    },
-    MLPMixerRegressor: {"check_sample_weight_equivalence_on_dense_data": _MINI_BATCH},
-    MLPMixerClassifier: {"check_sample_weight_equivalence_on_dense_data": _MINI_BATCH},
+    CerebrosRegressor: _WEIGHTS_ARE_NOT_REPEATS,
+    CerebrosClassifier: _WEIGHTS_ARE_NOT_REPEATS,
+    ResidualMLPRegressor: _WEIGHTS_ARE_NOT_REPEATS,
+    ResidualMLPClassifier: _WEIGHTS_ARE_NOT_REPEATS,
+    MLPMixerRegressor: _WEIGHTS_ARE_NOT_REPEATS,
+    MLPMixerClassifier: _WEIGHTS_ARE_NOT_REPEATS,
 }
 
 

@@ -11,8 +11,6 @@ import keras
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
-from sklearn.utils.estimator_checks import parametrize_with_checks
-from test_common import EXPECTED_FAILED_CHECKS, FAST
 
 from sklearn_cerebros import (
     CerebrosRegressor,
@@ -352,15 +350,3 @@ def test_every_search_trial_gets_the_members():
         for plan in search.search_results_["plan"]
     )
     assert members_view(search.model_) is not None
-
-
-@parametrize_with_checks(
-    [
-        ResidualMLPRegressor(**FAST, n_members=4),
-        ResidualMLPClassifier(**FAST, n_members=4),
-    ],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
-)
-@pytest.mark.slow  # about 2 minutes; test_common covers the estimators' defaults
-def test_sklearn_compatible_with_members(estimator, check):
-    check(estimator)

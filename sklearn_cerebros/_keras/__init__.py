@@ -6,6 +6,7 @@ from ._ensemble import average_models
 from ._forward import predict_array
 from ._layers import DropPath, LateralGate
 from ._network import Arrays, TrainedNetwork, build, fit_network
+from ._rows import SparseRows, as_batches
 from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
 
 __all__ = [
@@ -15,9 +16,11 @@ __all__ = [
     "DropPath",
     "GradientHealthWarning",
     "LateralGate",
+    "SparseRows",
     "TrainSettings",
     "TrainedNetwork",
     "WeightUpdateMonitor",
+    "as_batches",
     "average_models",
     "build",
     "fit_network",

@@ -127,7 +127,10 @@ class WeightUpdateMonitor(keras.callbacks.Callback):
                 "of its weight scale) while the loss changed by less than "
                 f"{self.rel_loss:g} relative. Its gradients have vanished: use "
                 "non-saturating activations (relu), larger initial weights, "
-                "residual connections, batch_norm, or a larger learning_rate.",
+                "residual connections, batch_norm, or a larger learning_rate. "
+                "Inputs far from unit scale (values of 1e6 and more) stall "
+                "training too: scale them, with preprocessing='auto' for the "
+                "estimators.",
                 GradientHealthWarning,
                 stacklevel=2,
             )

@@ -46,7 +46,10 @@ def held_out_loss(
     times faster than running the model one operation at a time.
     """
     if keras.backend.backend() != "tensorflow" and len(X) <= _ONE_BATCH_ROWS:
-        out = model.test_on_batch(X, y, sample_weight=sample_weight, return_dict=True)
+        # np.asarray densifies SparseRows (see _rows), as one batch needs
+        out = model.test_on_batch(
+            np.asarray(X), y, sample_weight=sample_weight, return_dict=True
+        )
         return float(out["loss"])
     predicted = predict_array(model, X, compiled=not model.run_eagerly)
     value = loss(y, predicted.astype(np.float32), sample_weight)

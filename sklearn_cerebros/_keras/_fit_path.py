@@ -215,7 +215,8 @@ def train_with_fit(
     if validation is not None and scored is not model:
         mean_val = [_MeanValLoss(scored, loss, validation)]
     elif validation is not None:
-        Xv, yv, wv = validation
+        # scored in one batch, so dense (np.asarray densifies SparseRows)
+        Xv, yv, wv = np.asarray(validation[0]), validation[1], validation[2]
         validation_data = (Xv, yv) if wv is None else (Xv, yv, wv)
     stopping = callbacks[-1:] if early_stopping else []
     model.stop_training = False

@@ -42,6 +42,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from ._rows import max_chunk_rows
+
 __all__ = ["predict_array"]
 
 # Smallest padded row count of the JAX forward pass.
@@ -143,10 +145,11 @@ def predict_array(
     ----------
     model : keras.Model
         A built model with one output.
-    X : ndarray
-        Its input rows.
+    X : ndarray or SparseRows
+        Its input rows (see :func:`~._rows.as_batches`).
     chunk_size : int, default=8192
         Rows per call: memory stays bounded however many rows ``X`` has.
+        Wide :class:`~._rows.SparseRows` are densified in smaller chunks.
     compiled : bool, default=True
         Whether to use the model's compiled forward pass (built on first
         use, see the module's docstring) or to call the model directly.
@@ -163,9 +166,9 @@ def predict_array(
         forward = _direct(model)
     elif (forward := _COMPILED.get(model)) is None:
         forward = _COMPILED[model] = _compile(model, chunk_size)
+    step = max_chunk_rows(X, chunk_size)
     parts = [
-        keras.ops.convert_to_numpy(forward(X[s : s + chunk_size]))
-        for s in range(0, n, chunk_size)
+        keras.ops.convert_to_numpy(forward(X[s : s + step])) for s in range(0, n, step)
     ]
     out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
     return out.astype(np.float64, copy=False)
