@@ -220,30 +220,52 @@ def run(args: argparse.Namespace) -> Path:
     return path
 
 
-def table(path: Path) -> str:
-    """Mean ± std of the score and median fit seconds, a row per data set."""
+def _cells(path: Path) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
+    """Data sets, configs and the text of each (data set, config) cell."""
     with path.open() as f:
         rows = list(csv.DictReader(f))
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     configs = list(dict.fromkeys(r["config"] for r in rows))
-    lines = [
-        "| data set | " + " | ".join(configs) + " |",
-        "|---|" + "---|" * len(configs),
-    ]
+    cells = {}
     for name in datasets:
-        cells = []
         for config in configs:
             mine = [r for r in rows if r["dataset"] == name and r["config"] == config]
             if not mine:
-                cells.append("")
+                cells[name, config] = ""
                 continue
             values = [float(r["score"]) for r in mine]
             sd = statistics.stdev(values) if len(values) > 1 else 0.0
             secs = statistics.median(float(r["fit_seconds"]) for r in mine)
             fmt = ".4g" if max(values) < 100 else ",.0f"
             mean = statistics.mean(values)
-            cells.append(f"{mean:{fmt}} ± {sd:{fmt}} ({secs:.0f} s, n={len(mine)})")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            cells[name, config] = (
+                f"{mean:{fmt}} ± {sd:{fmt}} ({secs:.0f} s, n={len(mine)})"
+            )
+    return datasets, configs, cells
+
+
+def table(path: Path) -> str:
+    """Mean ± std of the score and median fit seconds, a row per data set."""
+    datasets, configs, cells = _cells(path)
+    lines = [
+        "| data set | " + " | ".join(configs) + " |",
+        "|---|" + "---|" * len(configs),
+    ]
+    for name in datasets:
+        row = " | ".join(cells[name, config] for config in configs)
+        lines.append(f"| {name} | {row} |")
+    return "\n".join(lines)
+
+
+def rst_table(path: Path) -> str:
+    """The same table as a reStructuredText list-table, for the docs."""
+    datasets, configs, cells = _cells(path)
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for row in [["data set", *configs]] + [
+        [name, *(cells[name, c] for c in configs)] for name in datasets
+    ]:
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {cell}" for cell in row[1:])
     return "\n".join(lines)
 
 
@@ -258,9 +280,10 @@ def main(argv: list[str] | None = None) -> None:
         default=os.path.join("benchmarks", "results", "defaults", "defaults.csv"),
     )
     parser.add_argument("--table-only", action="store_true")
+    parser.add_argument("--rst", action="store_true", help="print a list-table")
     args = parser.parse_args(argv)
     path = Path(args.out) if args.table_only else run(args)
-    print(table(path))
+    print(rst_table(path) if args.rst else table(path))
 
 
 if __name__ == "__main__":

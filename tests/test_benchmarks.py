@@ -340,3 +340,24 @@ def test_leakage_guard_passes_a_clean_frame():
     check_no_leakage(X.assign(estimate=noisy), y)
     Xc, yc = _classification_frame()
     check_no_leakage(Xc, yc, task="classification")
+
+
+def test_bench_defaults_tables_summarise_the_csv(tmp_path):
+    from benchmarks.bench_defaults import FIELDS, rst_table, table
+
+    path = tmp_path / "defaults.csv"
+    rows = [
+        ["ames", "today", 0, 0, 30000.0, 4.0, "tensorflow"],
+        ["ames", "today", 0, 1, 20000.0, 6.0, "tensorflow"],
+        ["ames", "ple_k8", 0, 0, 24000.0, 10.0, "tensorflow"],
+        ["wine", "today", 0, 0, 0.9, 1.0, "tensorflow"],
+    ]
+    path.write_text(
+        ",".join(FIELDS) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)
+    )
+    md = table(path).splitlines()
+    assert md[0] == "| data set | today | ple_k8 |"
+    assert md[2] == "| ames | 25,000 ± 7,071 (5 s, n=2) | 24,000 ± 0 (10 s, n=1) |"
+    assert md[3] == "| wine | 0.9 ± 0 (1 s, n=1) |  |"
+    rst = rst_table(path)
+    assert "   * - ames\n     - 25,000 ± 7,071 (5 s, n=2)" in rst
