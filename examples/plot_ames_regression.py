@@ -54,10 +54,11 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_
 # ------------------------------------
 # With the default ``preprocessing="auto"``, the estimator fits
 # :func:`~sklearn_cerebros.preprocessing.make_tabular_preprocessor` on the
-# training rows inside ``fit``: numeric columns are centred on their median,
-# divided by their interquartile range and softly clipped to ``(-3, 3)``;
-# categories are one-hot encoded with rare levels merged; missing values are
-# imputed and flagged. Because this happens inside ``fit``, every
+# training rows inside ``fit``: numeric columns are encoded piecewise-linearly
+# on 16 quantile bins (each value becomes, per bin, 0 below it, 1 above it and
+# its position inside it, so values beyond the training range look like its
+# ends); categories are one-hot encoded with rare levels merged; missing values
+# are imputed and flagged. Because this happens inside ``fit``, every
 # cross-validation split learns its own medians and categories, and nothing
 # leaks from the validation folds.
 #
