@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ._targets import PROBA_MIN
+
 __all__ = ["batch_score", "one_by_one", "select_ensemble"]
 
 BatchScore = Callable[[np.ndarray], np.ndarray]
@@ -138,7 +140,8 @@ def batch_score(scoring: Any, target: Any, y_encoded: np.ndarray) -> BatchScore 
     eps = np.finfo(np.float64).eps
 
     def log_loss(batch: np.ndarray) -> np.ndarray:
-        raw = np.clip(batch, 0.0, 1.0)  # as ClassificationTarget.proba
+        # as ClassificationTarget.proba
+        raw = np.clip(batch, PROBA_MIN, 1.0 - PROBA_MIN)
         if target.kind_ == "binary":
             p1 = raw[:, :, 0]
             true = np.where(codes == 1, p1, 1.0 - p1)

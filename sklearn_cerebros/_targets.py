@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
 
-__all__ = ["ClassificationTarget", "Head", "RegressionTarget"]
+__all__ = ["PROBA_MIN", "ClassificationTarget", "Head", "RegressionTarget"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class RegressionTarget:
 
 
 # The gap between 1 and the float32 number just below it.
-_PROBA_MIN = float(np.finfo(np.float32).epsneg)
+PROBA_MIN = float(np.finfo(np.float32).epsneg)
 
 
 class ClassificationTarget:
@@ -116,7 +116,7 @@ class ClassificationTarget:
         interval whose ends float32 holds apart from 0 and 1, so that their
         logarithms (and log-loss) stay finite in float32 and float64.
         """
-        raw = np.clip(raw, _PROBA_MIN, 1.0 - _PROBA_MIN)
+        raw = np.clip(raw, PROBA_MIN, 1.0 - PROBA_MIN)
         if self.kind_ == "binary":
             return np.hstack([1.0 - raw, raw])
         if self.kind_ == "multiclass":

@@ -28,7 +28,12 @@ from ._mlp_mixer import MLPMixerClassifier, MLPMixerRegressor
 from ._persistence import UnsafeNetworkError
 from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor
 from ._search import CerebrosClassifier, CerebrosRegressor
-from .preprocessing import SoftClipRobustScaler, TabularFrameCleaner, _ToFloat32
+from .preprocessing import (
+    PiecewiseLinearEncoder,
+    SoftClipRobustScaler,
+    TabularFrameCleaner,
+    _ToFloat32,
+)
 
 __all__ = ["UnsafeNetworkError", "dump", "get_trusted_types", "load"]
 
@@ -40,6 +45,7 @@ _TRUSTED = (
     ResidualMLPClassifier,
     ResidualMLPRegressor,
     # the steps of make_tabular_preprocessor()
+    PiecewiseLinearEncoder,
     SoftClipRobustScaler,
     TabularFrameCleaner,
     _ToFloat32,

@@ -149,7 +149,7 @@ def test_regressor_learns_and_stochastic_depth_is_off_in_inference(regression_da
     reg.fit(X, y)
     assert isinstance(reg.plan_, MixerPlan)
     assert reg.plan_.head_units == 1
-    assert reg.model_.count_params() == reg.plan_.n_params(X.shape[1])
+    assert reg.model_.count_params() == reg.plan_.n_params(reg.n_network_inputs_)
     assert reg.predict(X).shape == y.shape
     assert reg.score(X, y) > 0.7
     # one DropPath per sub-block, active in training only

@@ -115,7 +115,8 @@ def test_stochastic_depth_is_active_in_training_only(regression_data):
     b = keras.ops.convert_to_numpy(reg.model_(Xt, training=True))
     assert not np.allclose(a, b)
     # inference equals the same weights in a network built without it
-    plain = build(residual_plan(n_blocks=2, width=16), Xt.shape[1])
+    plain_plan = residual_plan(n_blocks=2, width=16)
+    plain = build(plain_plan.with_head(1, "linear", reg.plan_.members), Xt.shape[1])
     plain.set_weights(reg.model_.get_weights())
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(plain(Xt, training=False)),

@@ -33,7 +33,7 @@ def test_saturated_outputs_give_probabilities_inside_zero_one(y, raw, monkeypatc
         np.testing.assert_allclose(proba.sum(axis=1), 1.0)
         assert np.isfinite(log_loss(y, proba.astype(np.float32)))
     # the predicted labels are those of the unclipped probabilities
-    monkeypatch.setattr(_targets, "_PROBA_MIN", 0.0)
+    monkeypatch.setattr(_targets, "PROBA_MIN", 0.0)
     np.testing.assert_array_equal(
         target.decode(proba), target.decode(target.proba(raw))
     )
