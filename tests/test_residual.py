@@ -230,7 +230,7 @@ def test_grid_search_over_two_parameters(regression_data):
         cv=2,
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
-    assert grid.best_estimator_.units in (8, 16)
+    assert grid.best_estimator_.width in (8, 16)
 
 
 def test_randomized_search_runs(binary_data):
