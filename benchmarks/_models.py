@@ -58,7 +58,7 @@ def residual_mlp(task: str, seed: int, profile: Profile, depth: int = N_LAYERS):
     return cls(
         n_blocks=depth // per_block,
         layers_per_block=per_block,
-        units=profile.width,
+        width=profile.width,
         epochs=profile.epochs,
         random_state=seed,
     )

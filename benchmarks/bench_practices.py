@@ -8,7 +8,7 @@ parameter at its default, on two tasks:
     ``ResidualMLP*(lr_schedule="constant")``: the residual MLP as shipped.
 ``residual_warmup_cosine``
     ``ResidualMLP*(lr_schedule="warmup_cosine")``: linear warm-up over 5
-    epochs, then cosine towards ``eta_min`` at ``epochs`` (200; early
+    epochs, then cosine towards ``min_lr_fraction`` at ``epochs`` (200; early
     stopping cuts the curve).
 ``residual_sd``
     ``ResidualMLP*(stochastic_depth=0.1)``: stochastic depth on (linear decay

@@ -64,14 +64,14 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_
 #
 # So the :class:`~sklearn.pipeline.Pipeline` needs no preprocessing step of its
 # own. We still wrap the network in one: it is where your own feature steps
-# would go, and it shows how grid parameters reach a step (``net__units``).
+# would go, and it shows how grid parameters reach a step (``net__width``).
 # The network also scales the target internally, so prices in dollars are fine
 # as they are.
 #
 # The grid is deliberately small, two depths by two widths, with 3-fold cross
 # validation: 12 fits plus one refit of the best setting on all training rows.
 pipe = Pipeline([("net", ResidualMLPRegressor(random_state=0))])
-param_grid = {"net__n_blocks": [1, 2], "net__units": [64, 128]}
+param_grid = {"net__n_blocks": [1, 2], "net__width": [64, 128]}
 search = GridSearchCV(
     pipe,
     param_grid,
@@ -87,7 +87,7 @@ results = pd.DataFrame(search.cv_results_)
 table = pd.DataFrame(
     {
         "n_blocks": results["param_net__n_blocks"],
-        "units": results["param_net__units"],
+        "width": results["param_net__width"],
         "mean test RMSE": -results["mean_test_score"],
         "std test RMSE": results["std_test_score"],
         "mean fit time (s)": results["mean_fit_time"],

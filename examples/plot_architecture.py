@@ -94,7 +94,7 @@ print("round trip equal:", restored == busiest)
 # the head set for the task (one linear output here). A few epochs are enough
 # for a picture; the plan does not depend on training.
 X, y = load_diabetes(return_X_y=True)
-reg = ResidualMLPRegressor(n_blocks=2, units=32, epochs=5, random_state=0).fit(X, y)
+reg = ResidualMLPRegressor(n_blocks=2, width=32, epochs=5, random_state=0).fit(X, y)
 fig, ax = plt.subplots(figsize=(5, 6), layout="constrained")
 plot_architecture(reg, ax=ax)
 

@@ -49,9 +49,9 @@ print(y.value_counts().to_string())
 # We compare it with unweighted training and with a scaled logistic
 # regression, the usual strong baseline on this data set.
 models = {
-    "ResidualMLPClassifier": ResidualMLPClassifier(units=32, random_state=0),
+    "ResidualMLPClassifier": ResidualMLPClassifier(width=32, random_state=0),
     "ResidualMLPClassifier, balanced": ResidualMLPClassifier(
-        units=32, class_weight="balanced", random_state=0
+        width=32, class_weight="balanced", random_state=0
     ),
     "LogisticRegression": make_pipeline(
         StandardScaler(), LogisticRegression(max_iter=1000)
@@ -83,8 +83,8 @@ print(summary.to_string(float_format="{:.4f}".format))
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, stratify=y, random_state=0
 )
-plain = ResidualMLPClassifier(units=32, random_state=0).fit(X_train, y_train)
-clf = ResidualMLPClassifier(units=32, class_weight="balanced", random_state=0)
+plain = ResidualMLPClassifier(width=32, random_state=0).fit(X_train, y_train)
+clf = ResidualMLPClassifier(width=32, class_weight="balanced", random_state=0)
 clf.fit(X_train, y_train)
 print("classes_:", clf.classes_)
 proba = clf.predict_proba(X_test)

@@ -38,15 +38,15 @@ TRAINING_PARAMS_DOC = """
         How the learning rate moves during training. ``"constant"`` keeps
         ``learning_rate``. ``"warmup_cosine"`` is updated every optimiser
         step: a linear rise from 0 over the first ``warmup_epochs`` epochs to
-        ``learning_rate``, then a cosine down to ``eta_min * learning_rate``
+        ``learning_rate``, then a cosine down to ``min_lr_fraction * learning_rate``
         at the last step of ``epochs`` (early stopping just cuts the curve
         short). ``"plateau"`` halves the rate at the end of an epoch once the
         monitored loss (as for early stopping) has not improved by more than
         ``tol`` for ``max(2, n_iter_no_change // 2)`` epochs, down to
-        ``eta_min * learning_rate``.
+        ``min_lr_fraction * learning_rate``.
     warmup_epochs : int, default=5
         Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
-    eta_min : float, default=0.01
+    min_lr_fraction : float, default=0.01
         Floor of the scheduled learning rate, as a fraction of
         ``learning_rate``.
     weight_decay : float, default=0.0
@@ -79,7 +79,7 @@ ATTRIBUTES_DOC = """
         The trained Keras model.
     history_ : dict of str to list of float
         Per-epoch ``loss`` and ``val_loss`` (in the network's encoded units),
-        and ``max_weight_update``: the smallest over the trainable Dense
+        and ``smallest_layer_update``: the smallest over the trainable Dense
         layers of the largest absolute change of a kernel entry during the
         epoch. When it collapses while the loss stays flat, fit raises a
         ``sklearn_cerebros.GradientHealthWarning`` (see the user guide).

@@ -24,7 +24,7 @@ __all__ = ["ResidualMLPClassifier", "ResidualMLPRegressor"]
 _RESIDUAL_CONSTRAINTS: dict = {
     "n_blocks": [Interval(Integral, 0, None, closed="left")],
     "layers_per_block": [Interval(Integral, 1, None, closed="left")],
-    "units": [Interval(Integral, 1, None, closed="left")],
+    "width": [Interval(Integral, 1, None, closed="left")],
     "taper": [Interval(Integral, 0, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS))],
     "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -49,11 +49,11 @@ _ARCHITECTURE_DOC = """
         and the output of every earlier block.
     layers_per_block : int, default=2
         Dense layers in a block.
-    units : int, default=128
+    width : int, default=128
         Neurons in the first layer of each block.
     taper : int, default=0
         Neurons removed from each successive layer of a block (widths
-        ``units, units - taper, ...``); the last layer must keep at least one.
+        ``width, width - taper, ...``); the last layer must keep at least one.
     activation : str, default="relu"
         Hidden activation, a Keras activation name.
     dropout : float, default=0.0
@@ -107,7 +107,7 @@ class _ResidualPlanMixin:
         return residual_plan(
             n_blocks=self.n_blocks,
             layers_per_block=self.layers_per_block,
-            units=self.units,
+            width=self.width,
             taper=self.taper,
             activation=self.activation,
             dropout=self.dropout,
@@ -162,7 +162,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
     >>> from sklearn.datasets import load_diabetes
     >>> from sklearn_cerebros import ResidualMLPRegressor
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = ResidualMLPRegressor(units=32, epochs=20, random_state=0).fit(X, y)
+    >>> reg = ResidualMLPRegressor(width=32, epochs=20, random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
     """
@@ -178,7 +178,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         *,
         n_blocks: int = 2,
         layers_per_block: int = 2,
-        units: int = 128,
+        width: int = 128,
         taper: int = 0,
         activation: str = "relu",
         dropout: float = 0.0,
@@ -198,7 +198,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         tol: float = 0.0,
         lr_schedule: str = "constant",
         warmup_epochs: int = 5,
-        eta_min: float = 0.01,
+        min_lr_fraction: float = 0.01,
         weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,
@@ -247,7 +247,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
     >>> from sklearn.datasets import load_iris
     >>> from sklearn_cerebros import ResidualMLPClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = ResidualMLPClassifier(units=16, epochs=20, random_state=0).fit(X, y)
+    >>> clf = ResidualMLPClassifier(width=16, epochs=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 3)
     """
@@ -263,7 +263,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         *,
         n_blocks: int = 2,
         layers_per_block: int = 2,
-        units: int = 128,
+        width: int = 128,
         taper: int = 0,
         activation: str = "relu",
         dropout: float = 0.0,
@@ -284,7 +284,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         tol: float = 0.0,
         lr_schedule: str = "constant",
         warmup_epochs: int = 5,
-        eta_min: float = 0.01,
+        min_lr_fraction: float = 0.01,
         weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,

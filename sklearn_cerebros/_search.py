@@ -608,7 +608,7 @@ _SEARCH_DOC = """
         :class:`~sklearn_cerebros.ResidualMLPRegressor`.
     warmup_epochs : int, default=5
         Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
-    eta_min : float, default=0.01
+    min_lr_fraction : float, default=0.01
         Floor of the scheduled learning rate, as a fraction of
         ``learning_rate``.
     weight_decay : float, default=0.0
@@ -758,7 +758,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         tol: float = 0.0,
         lr_schedule: str = "constant",
         warmup_epochs: int = 5,
-        eta_min: float = 0.01,
+        min_lr_fraction: float = 0.01,
         weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,
@@ -859,7 +859,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         tol: float = 0.0,
         lr_schedule: str = "constant",
         warmup_epochs: int = 5,
-        eta_min: float = 0.01,
+        min_lr_fraction: float = 0.01,
         weight_decay: float = 0.0,
         preprocessing: str | None = "auto",
         callbacks: list | None = None,

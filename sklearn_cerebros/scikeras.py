@@ -12,7 +12,7 @@ Examples
 >>> from scikeras.wrappers import KerasRegressor  # doctest: +SKIP
 >>> from sklearn_cerebros.scikeras import residual_mlp_model  # doctest: +SKIP
 >>> reg = KerasRegressor(model=residual_mlp_model, loss="mse",
-...                      model__units=32, epochs=20)  # doctest: +SKIP
+...                      model__width=32, epochs=20)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def residual_mlp_model(
     meta: Mapping[str, Any],
     n_blocks: int = 2,
     layers_per_block: int = 2,
-    units: int = 128,
+    width: int = 128,
     taper: int = 0,
     activation: str = "relu",
     dropout: float = 0.0,
@@ -61,7 +61,7 @@ def residual_mlp_model(
     meta : mapping
         scikeras's description of the data (``n_features_in_``,
         ``target_type_``, ``n_classes_``, ``n_outputs_expected_``).
-    n_blocks, layers_per_block, units, taper, activation, dropout, batch_norm, \
+    n_blocks, layers_per_block, width, taper, activation, dropout, batch_norm, \
 head_layers, stochastic_depth
         As in :class:`~sklearn_cerebros.ResidualMLPRegressor`.
 
@@ -76,7 +76,7 @@ head_layers, stochastic_depth
     plan = residual_plan(
         n_blocks=n_blocks,
         layers_per_block=layers_per_block,
-        units=units,
+        width=width,
         taper=taper,
         activation=activation,
         dropout=dropout,

@@ -34,7 +34,7 @@ PUBLIC_ESTIMATORS = sorted(
 
 # Small, quick networks: the checks fit a few hundred of them.
 _RESIDUAL = dict(
-    n_blocks=1, units=16, epochs=6, batch_size=256, learning_rate=5e-2, random_state=0
+    n_blocks=1, width=16, epochs=6, batch_size=256, learning_rate=5e-2, random_state=0
 )
 
 # A small mixer: two features a token, so the checks' narrow inputs still give

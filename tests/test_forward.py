@@ -18,7 +18,7 @@ from sklearn_cerebros import (
 from sklearn_cerebros._keras import _forward
 from sklearn_cerebros._keras._forward import predict_array
 
-SMALL = dict(n_blocks=2, units=16, epochs=3, learning_rate=1e-2, random_state=0)
+SMALL = dict(n_blocks=2, width=16, epochs=3, learning_rate=1e-2, random_state=0)
 
 
 @pytest.fixture(scope="module")

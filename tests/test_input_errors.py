@@ -17,7 +17,7 @@ from sklearn_cerebros import (
     ResidualMLPRegressor,
 )
 
-QUICK = dict(n_blocks=1, units=8, epochs=2, random_state=0)
+QUICK = dict(n_blocks=1, width=8, epochs=2, random_state=0)
 N = 40
 
 

@@ -32,7 +32,7 @@ from sklearn_cerebros.architecture import (
     residual_plan,
 )
 
-SMALL = dict(n_blocks=1, units=8, epochs=8, batch_size=32, random_state=0)
+SMALL = dict(n_blocks=1, width=8, epochs=8, batch_size=32, random_state=0)
 
 
 def tiny_plan(members: int, units: int = 1, activation: str = "linear") -> Plan:
@@ -67,7 +67,7 @@ def test_n_params_counts_the_built_weights(members):
         tiny_plan(members),
         gated_plan(members),
         dataclasses.replace(
-            residual_plan(n_blocks=2, units=16, batch_norm=True, stochastic_depth=0.2),
+            residual_plan(n_blocks=2, width=16, batch_norm=True, stochastic_depth=0.2),
             members=members,
         ).with_head(3, "softmax"),
     ]

@@ -40,7 +40,7 @@ from sklearn_cerebros.io import (  # noqa: E402
 # Tiny networks that still hold every custom layer: DropPath (stochastic
 # depth) and LateralGate (gated laterals on a level of three units).
 FAST = dict(epochs=2, random_state=0)
-RESIDUAL = dict(n_blocks=2, units=8, stochastic_depth=0.2, **FAST)
+RESIDUAL = dict(n_blocks=2, width=8, stochastic_depth=0.2, **FAST)
 MIXER = dict(patch_size=4, hidden_dim=8, n_blocks=1, stochastic_depth=0.2, **FAST)
 SEARCH = dict(
     levels=(1, 2),

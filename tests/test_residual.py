@@ -34,7 +34,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from sklearn_cerebros import PlanError, ResidualMLPClassifier, ResidualMLPRegressor
 
-SMALL = dict(n_blocks=1, units=16, epochs=15, learning_rate=1e-2, random_state=0)
+SMALL = dict(n_blocks=1, width=16, epochs=15, learning_rate=1e-2, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def test_early_stopping_keeps_the_best_epoch(regression_data):
     X_tr, X_val, y_tr, y_val = train_test_split(X, y, random_state=0)
     reg = ResidualMLPRegressor(
         n_blocks=1,
-        units=64,
+        width=64,
         epochs=60,
         learning_rate=5e-2,
         n_iter_no_change=3,
@@ -226,18 +226,18 @@ def test_grid_search_over_two_parameters(regression_data):
     X, y = regression_data
     grid = GridSearchCV(
         ResidualMLPRegressor(**{**SMALL, "epochs": 5}),
-        {"units": [8, 16], "n_blocks": [1, 2]},
+        {"width": [8, 16], "n_blocks": [1, 2]},
         cv=2,
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
-    assert grid.best_estimator_.units in (8, 16)
+    assert grid.best_estimator_.width in (8, 16)
 
 
 def test_randomized_search_runs(binary_data):
     X, y = binary_data
     search = RandomizedSearchCV(
         ResidualMLPClassifier(**{**SMALL, "epochs": 5}),
-        {"learning_rate": [1e-3, 1e-2], "units": [8, 16]},
+        {"learning_rate": [1e-3, 1e-2], "width": [8, 16]},
         n_iter=2,
         cv=2,
         random_state=0,
@@ -336,13 +336,13 @@ def test_single_class_empty_input_and_bad_y_shape(binary_data):
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"units": 0}, "'units' parameter"),
+        ({"width": 0}, "'width' parameter"),
         ({"learning_rate": -1.0}, "'learning_rate' parameter"),
         ({"activation": "rleu"}, "'activation' parameter"),
         ({"validation_fraction": 1.5}, "'validation_fraction' parameter"),
         ({"loss": "log"}, "'loss' parameter"),
         ({"preprocessing": "minmax"}, "'preprocessing' parameter"),
-        ({"units": 8, "layers_per_block": 3, "taper": 4}, "taper"),
+        ({"width": 8, "layers_per_block": 3, "taper": 4}, "taper"),
     ],
 )
 def test_invalid_parameters_are_named(regression_data, params, match):
@@ -410,7 +410,7 @@ def test_residual_builder_works_as_a_scikeras_model(regression_data):
         model=residual_mlp_model,
         loss="mse",
         optimizer="adam",
-        model__units=16,
+        model__width=16,
         model__n_blocks=1,
         epochs=20,
         verbose=0,
@@ -421,7 +421,7 @@ def test_residual_builder_works_as_a_scikeras_model(regression_data):
     clf = wrappers.KerasClassifier(
         model=residual_mlp_model,
         loss="categorical_crossentropy",
-        model__units=8,
+        model__width=8,
         epochs=2,
         verbose=0,
         random_state=0,
@@ -455,7 +455,7 @@ def test_fit_path_learns_what_the_own_loop_learns(monkeypatch, regression_data):
     from sklearn_cerebros._keras import _training
 
     X, y = regression_data
-    params = dict(n_blocks=1, units=16, epochs=8, batch_size=32, random_state=0)
+    params = dict(n_blocks=1, width=16, epochs=8, batch_size=32, random_state=0)
     through_fit = ResidualMLPRegressor(**params).fit(X, y)
     monkeypatch.setattr(_training, "_engine", lambda backend: _training.train_own_loop)
     own_loop = ResidualMLPRegressor(**params).fit(X, y)

@@ -24,8 +24,8 @@ from sklearn_cerebros.datasets import load_ames
 
 QUICK = dict(epochs=3, batch_size=128, random_state=0)
 ESTIMATORS = [
-    ResidualMLPRegressor(n_blocks=1, units=16, **QUICK),
-    ResidualMLPClassifier(n_blocks=1, units=16, **QUICK),
+    ResidualMLPRegressor(n_blocks=1, width=16, **QUICK),
+    ResidualMLPClassifier(n_blocks=1, width=16, **QUICK),
     MLPMixerRegressor(patch_size=16, hidden_dim=8, n_blocks=1, **QUICK),
     MLPMixerClassifier(patch_size=16, hidden_dim=8, n_blocks=1, **QUICK),
     CerebrosRegressor(levels=(1, 2), n_trials=2, n_generations=1, **QUICK),

@@ -23,7 +23,7 @@ from sklearn_cerebros.architecture import (
 )
 
 SMALL = dict(
-    n_blocks=2, units=16, epochs=8, batch_size=256, learning_rate=1e-2, random_state=0
+    n_blocks=2, width=16, epochs=8, batch_size=256, learning_rate=1e-2, random_state=0
 )
 
 
@@ -35,7 +35,7 @@ def regression_data():
 
 # -- the plan ------------------------------------------------------------------
 def test_residual_plan_puts_linearly_growing_rates_on_each_block_output():
-    plan = residual_plan(n_blocks=4, layers_per_block=2, units=8, stochastic_depth=0.4)
+    plan = residual_plan(n_blocks=4, layers_per_block=2, width=8, stochastic_depth=0.4)
     rates = [unit.drop_path for _, _, unit in plan.iter_units()]
     # only a block's last layer (its output into the concatenation) is dropped
     assert rates[0::2] == [0.0] * 4
@@ -44,24 +44,24 @@ def test_residual_plan_puts_linearly_growing_rates_on_each_block_output():
 
 
 def test_head_layers_are_never_dropped():
-    plan = residual_plan(n_blocks=1, units=8, head_layers=(4,), stochastic_depth=0.2)
+    plan = residual_plan(n_blocks=1, width=8, head_layers=(4,), stochastic_depth=0.2)
     assert plan.unit(plan.n_levels, 0).drop_path == 0.0
 
 
 def test_plan_with_drop_path_round_trips_through_json():
-    plan = residual_plan(n_blocks=3, units=8, stochastic_depth=0.3)
+    plan = residual_plan(n_blocks=3, width=8, stochastic_depth=0.3)
     again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
     assert again == plan
     assert again.unit(6, 0).drop_path == pytest.approx(0.3)
-    assert plan != residual_plan(n_blocks=3, units=8)
+    assert plan != residual_plan(n_blocks=3, width=8)
 
 
 def test_a_dict_written_before_drop_path_still_loads():
-    data = residual_plan(n_blocks=1, units=8).to_dict()
+    data = residual_plan(n_blocks=1, width=8).to_dict()
     for units in data["levels"]:
         for unit in units:
             del unit["drop_path"]
-    assert Plan.from_dict(data) == residual_plan(n_blocks=1, units=8)
+    assert Plan.from_dict(data) == residual_plan(n_blocks=1, width=8)
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])
@@ -76,10 +76,10 @@ def test_drop_path_out_of_range_is_refused_by_name(rate):
 
 
 def test_describe_and_summary_show_drop_path():
-    plan = residual_plan(n_blocks=2, units=8, stochastic_depth=0.2)
+    plan = residual_plan(n_blocks=2, width=8, stochastic_depth=0.2)
     assert "drop path on 2 units (up to 0.2)" in plan.describe()
     assert "drop path 0.1" in plan.summary()
-    assert "drop path" not in residual_plan(n_blocks=2, units=8).describe()
+    assert "drop path" not in residual_plan(n_blocks=2, width=8).describe()
 
 
 # -- the layer -----------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_stochastic_depth_is_active_in_training_only(regression_data):
     b = keras.ops.convert_to_numpy(reg.model_(Xt, training=True))
     assert not np.allclose(a, b)
     # inference equals the same weights in a network built without it
-    plain_plan = residual_plan(n_blocks=2, units=16)
+    plain_plan = residual_plan(n_blocks=2, width=16)
     plain = build(plain_plan.with_head(1, "linear", reg.plan_.members), Xt.shape[1])
     plain.set_weights(reg.model_.get_weights())
     np.testing.assert_allclose(

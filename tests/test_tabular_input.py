@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
 from sklearn_cerebros.datasets import load_ames
 
-QUICK = dict(n_blocks=1, units=32, epochs=3, batch_size=256, random_state=0)
+QUICK = dict(n_blocks=1, width=32, epochs=3, batch_size=256, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_raw_ames_frame_in_cross_val_score(ames):
 def test_raw_ames_frame_in_grid_search(ames):
     X, y = ames
     X, y = X.iloc[:800], y.iloc[:800]
-    grid = GridSearchCV(ResidualMLPRegressor(**QUICK), {"units": [16, 32]}, cv=2)
+    grid = GridSearchCV(ResidualMLPRegressor(**QUICK), {"width": [16, 32]}, cv=2)
     grid.fit(X, y)
     assert grid.best_estimator_.feature_names_in_.tolist() == X.columns.tolist()
     assert grid.best_estimator_.n_features_in_ == X.shape[1]

@@ -37,7 +37,7 @@ class _ReportsThreads(ResidualMLPRegressor):
 def test_cross_val_score_workers_share_the_cores(monkeypatch):
     _unset_tf_vars(monkeypatch)  # the workers inherit this environment
     X = np.random.default_rng(0).normal(size=(60, 3))
-    reg = _ReportsThreads(n_blocks=1, units=8, epochs=2, random_state=0)
+    reg = _ReportsThreads(n_blocks=1, width=8, epochs=2, random_state=0)
     scores = cross_val_score(reg, X, X.sum(axis=1), cv=2, n_jobs=2)
     assert scores.tolist() == [1.0, 1.0]
 

@@ -23,7 +23,7 @@ from sklearn_cerebros import (
 from sklearn_cerebros._keras import TrainSettings, train
 from sklearn_cerebros._keras._callbacks import WeightUpdateMonitor
 
-SMALL = dict(n_blocks=1, units=8, batch_size=16, random_state=0)
+SMALL = dict(n_blocks=1, width=8, batch_size=16, random_state=0)
 SEARCH = dict(
     levels=(1, 1),
     units_per_level=(1, 1),
@@ -59,12 +59,14 @@ def linear_model(n_features=3):
     return keras.Model(inputs, keras.layers.Dense(1)(inputs))
 
 
-def warmup_cosine(step, lr, warmup_steps, total_steps, eta_min):
+def warmup_cosine(step, lr, warmup_steps, total_steps, min_lr_fraction):
     """The stated curve, written out independently."""
     if step < warmup_steps:
         return lr * step / warmup_steps
     t = (step - warmup_steps) / (total_steps - 1 - warmup_steps)
-    return lr * (eta_min + (1 - eta_min) * 0.5 * (1 + math.cos(math.pi * t)))
+    return lr * (
+        min_lr_fraction + (1 - min_lr_fraction) * 0.5 * (1 + math.cos(math.pi * t))
+    )
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def test_warmup_cosine_follows_the_curve_per_step(data):
         early_stopping=False,
         lr_schedule="warmup_cosine",
         warmup_epochs=2,
-        eta_min=0.01,
+        min_lr_fraction=0.01,
         callbacks=(rec,),
     )
     train(linear_model(), X, y, settings=settings, rng=np.random.default_rng(0))
@@ -96,7 +98,7 @@ def test_warmup_cosine_follows_the_curve_per_step(data):
     assert rec.steps[0] == 0.0  # warm-up from 0
     assert rec.steps[4] == pytest.approx(0.05)  # halfway through the warm-up
     assert rec.steps[8] == pytest.approx(0.1)  # peak after warm-up
-    assert rec.steps[-1] == pytest.approx(0.001)  # the floor, eta_min * lr
+    assert rec.steps[-1] == pytest.approx(0.001)  # the floor, min_lr_fraction * lr
 
 
 def test_warmup_cosine_is_cut_not_squeezed_by_early_stopping():
@@ -135,7 +137,7 @@ def test_plateau_halves_after_patience_down_to_the_floor(data):
         n_iter_no_change=4,  # patience max(2, 4 // 2) = 2
         tol=1e3,  # nothing counts as an improvement
         lr_schedule="plateau",
-        eta_min=0.1,
+        min_lr_fraction=0.1,
         callbacks=(rec,),
     )
     train(linear_model(), X, y, settings=settings, rng=np.random.default_rng(0))
@@ -208,7 +210,7 @@ def test_label_smoothing_with_validation_and_early_stopping():
 NEW = {
     "lr_schedule": "constant",
     "warmup_epochs": 5,
-    "eta_min": 0.01,
+    "min_lr_fraction": 0.01,
     "weight_decay": 0.0,
     "checkpoint_path": None,
     "tensorboard_dir": None,
@@ -238,7 +240,7 @@ def test_new_parameters_and_defaults_on_every_estimator(cls):
         dict(lr_schedule="cosine"),
         dict(weight_decay=-1.0),
         dict(warmup_epochs=-1),
-        dict(eta_min=2.0),
+        dict(min_lr_fraction=2.0),
         dict(label_smoothing=1.0),
     ],
 )
@@ -282,8 +284,8 @@ def test_gradient_monitor_warns_once_on_a_vanishing_network():
     with pytest.warns(GradientHealthWarning, match="vanished") as record:
         history = train(model, X, y, settings=settings, rng=np.random.default_rng(0))
     assert len([w for w in record if w.category is GradientHealthWarning]) == 1
-    assert len(history["max_weight_update"]) == 6
-    assert max(history["max_weight_update"]) < 1e-9
+    assert len(history["smallest_layer_update"]) == 6
+    assert max(history["smallest_layer_update"]) < 1e-9
 
 
 def test_gradient_monitor_needs_a_flat_loss_and_three_epochs():
@@ -295,7 +297,7 @@ def test_gradient_monitor_needs_a_flat_loss_and_three_epochs():
         for epoch, loss in enumerate([1.0, 1.0, 0.5, 0.25]):  # not flat
             monitor.on_epoch_begin(epoch)
             monitor.on_epoch_end(epoch, {"loss": loss})
-    assert monitor.max_weight_update == [0.0] * 4 and not monitor.warned
+    assert monitor.smallest_layer_update == [0.0] * 4 and not monitor.warned
     assert set(monitor.per_layer) == {layer.name for layer in monitor.model.layers[1:]}
     with pytest.warns(GradientHealthWarning):
         monitor.on_epoch_begin(4)
@@ -310,7 +312,7 @@ def test_gradient_monitor_is_quiet_on_a_healthy_residual_mlp():
     with warnings.catch_warnings():
         warnings.simplefilter("error", GradientHealthWarning)
         reg = ResidualMLPRegressor(**SMALL, epochs=25, early_stopping=False).fit(X, y)
-    updates = reg.history_["max_weight_update"]
+    updates = reg.history_["smallest_layer_update"]
     assert len(updates) == reg.n_iter_ == 25
     assert min(updates) > 1e-5
 
@@ -376,7 +378,7 @@ def test_search_logs_each_trial_and_saves_the_fitted_network(tmp_path):
     np.testing.assert_allclose(
         loaded.predict(Xt, verbose=0), search.model_.predict(Xt, verbose=0), rtol=1e-5
     )
-    assert "max_weight_update" in search.history_
+    assert "smallest_layer_update" in search.history_
 
 
 # -- batches of one shape --------------------------------------------------------

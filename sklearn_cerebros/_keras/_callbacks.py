@@ -64,7 +64,7 @@ class WeightUpdateMonitor(keras.callbacks.Callback):
 
     Attributes
     ----------
-    max_weight_update : list of float
+    smallest_layer_update : list of float
         Per epoch, the smallest over layers of each layer's largest absolute
         change (the most stalled layer's figure).
     per_layer : dict of str to list of float
@@ -83,7 +83,7 @@ class WeightUpdateMonitor(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._layers = _dense_layers(self.model)
-        self.max_weight_update: list[float] = []
+        self.smallest_layer_update: list[float] = []
         self.per_layer: dict[str, list[float]] = {
             layer.name: [] for layer in self._layers
         }
@@ -110,7 +110,7 @@ class WeightUpdateMonitor(keras.callbacks.Callback):
             changes.append(change)
             ratios.append(change / scale)
             self.per_layer[layer.name].append(change)
-        self.max_weight_update.append(min(changes))
+        self.smallest_layer_update.append(min(changes))
         loss = float((logs or {}).get("loss", np.nan))
         previous = self._losses[-1] if self._losses else np.nan
         self._losses.append(loss)

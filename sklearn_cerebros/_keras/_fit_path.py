@@ -241,7 +241,7 @@ def train_with_fit(
         for key in ("loss", "val_loss")
         if key in result.history
     }
-    if health.max_weight_update:
-        history["max_weight_update"] = list(health.max_weight_update)
+    if health.smallest_layer_update:
+        history["smallest_layer_update"] = list(health.smallest_layer_update)
     check_finite_weights(model)
     return history

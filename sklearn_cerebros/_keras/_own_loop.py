@@ -83,9 +83,9 @@ def train_own_loop(
             warn_not_finite(epoch, stacklevel=4)
             model.stop_training = True
         cb.on_epoch_end(epoch, logs)
-        if health.max_weight_update:
-            history.setdefault("max_weight_update", []).append(
-                health.max_weight_update[-1]
+        if health.smallest_layer_update:
+            history.setdefault("smallest_layer_update", []).append(
+                health.smallest_layer_update[-1]
             )
         if model.stop_training:
             break

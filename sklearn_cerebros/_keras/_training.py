@@ -66,7 +66,7 @@ class TrainSettings:
     verbose: int = 0
     lr_schedule: str = "constant"
     warmup_epochs: int = 5
-    eta_min: float = 0.01
+    min_lr_fraction: float = 0.01
     weight_decay: float = 0.0
     label_smoothing: float = 0.0
     checkpoint_path: str | os.PathLike | None = None
@@ -131,7 +131,7 @@ def make_optimizer(
     :class:`keras.optimizers.schedules.CosineDecay`: the learning rate rises
     linearly from 0 over the first ``warmup_epochs * steps_per_epoch`` steps
     to ``learning_rate``, then follows a cosine down to
-    ``eta_min * learning_rate`` at the last step of ``epochs``. The schedule
+    ``min_lr_fraction * learning_rate`` at the last step of ``epochs``. The schedule
     reads the optimiser's step counter, so early stopping merely cuts it.
     ``"plateau"`` keeps a plain learning rate that :func:`train` halves
     through :class:`keras.callbacks.ReduceLROnPlateau`.
@@ -143,7 +143,7 @@ def make_optimizer(
             initial_learning_rate=0.0,
             # the last step of the last epoch runs at the floor exactly
             decay_steps=max(1, (settings.epochs - warmup_epochs) * steps_per_epoch - 1),
-            alpha=settings.eta_min,
+            alpha=settings.min_lr_fraction,
             warmup_target=settings.learning_rate,
             warmup_steps=warmup_epochs * steps_per_epoch,
         )
@@ -211,7 +211,7 @@ def _callbacks(
                 factor=0.5,
                 patience=max(2, settings.n_iter_no_change // 2),
                 min_delta=settings.tol,
-                min_lr=settings.eta_min * settings.learning_rate,
+                min_lr=settings.min_lr_fraction * settings.learning_rate,
             )
         )
     health = WeightUpdateMonitor()
@@ -282,7 +282,7 @@ def train(
     -------
     dict of str to list of float
         ``loss``, with validation data ``val_loss``, and (when the model has
-        trainable Dense layers) ``max_weight_update`` from
+        trainable Dense layers) ``smallest_layer_update`` from
         :class:`~._callbacks.WeightUpdateMonitor`, one entry per epoch run.
         With early stopping the best epoch's weights are restored.
     """

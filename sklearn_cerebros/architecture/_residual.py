@@ -27,12 +27,12 @@ from ._plan import Level, OutputHead, Plan, PlanError, Ref, Unit
 __all__ = ["block_widths", "drop_path_rates", "residual_plan"]
 
 
-def block_widths(units: int, layers_per_block: int, taper: int = 0) -> list[int]:
+def block_widths(width: int, layers_per_block: int, taper: int = 0) -> list[int]:
     """Widths of the layers of one block.
 
     Parameters
     ----------
-    units : int
+    width : int
         Width of the block's first layer.
     layers_per_block : int
         Number of Dense layers in the block.
@@ -42,26 +42,26 @@ def block_widths(units: int, layers_per_block: int, taper: int = 0) -> list[int]
     Returns
     -------
     list of int
-        ``[units, units - taper, units - 2 * taper, ...]``.
+        ``[width, width - taper, width - 2 * taper, ...]``.
 
     Raises
     ------
     PlanError
         If the last layer would have fewer than one neuron.
     """
-    if units < 1 or layers_per_block < 1 or taper < 0:
+    if width < 1 or layers_per_block < 1 or taper < 0:
         raise PlanError(
-            "units and layers_per_block must be at least 1 and taper at least 0; "
-            f"got units={units}, layers_per_block={layers_per_block}, taper={taper}."
+            "width and layers_per_block must be at least 1 and taper at least 0; "
+            f"got width={width}, layers_per_block={layers_per_block}, taper={taper}."
         )
-    last = units - (layers_per_block - 1) * taper
+    last = width - (layers_per_block - 1) * taper
     if last < 1:
         raise PlanError(
-            f"units={units} with taper={taper} over layers_per_block="
+            f"width={width} with taper={taper} over layers_per_block="
             f"{layers_per_block} leaves {last} neurons in the last layer; "
-            "lower taper or layers_per_block, or raise units."
+            "lower taper or layers_per_block, or raise width."
         )
-    return [units - j * taper for j in range(layers_per_block)]
+    return [width - j * taper for j in range(layers_per_block)]
 
 
 def drop_path_rates(stochastic_depth: float, n_blocks: int) -> list[float]:
@@ -93,7 +93,7 @@ def residual_plan(
     *,
     n_blocks: int = 2,
     layers_per_block: int = 2,
-    units: int = 128,
+    width: int = 128,
     taper: int = 0,
     activation: str = "relu",
     dropout: float = 0.0,
@@ -110,7 +110,7 @@ def residual_plan(
         Number of residual blocks; ``0`` gives a network of head layers only.
     layers_per_block : int, default=2
         Dense layers in each block.
-    units : int, default=128
+    width : int, default=128
         Width of the first layer of each block.
     taper : int, default=0
         Neurons removed from each successive layer of a block.
@@ -138,7 +138,7 @@ def residual_plan(
 
     Examples
     --------
-    >>> plan = residual_plan(n_blocks=2, layers_per_block=2, units=16)
+    >>> plan = residual_plan(n_blocks=2, layers_per_block=2, width=16)
     >>> plan.n_levels
     4
     >>> plan.unit(3, 0).inputs  # block 2 sees the features and block 1's output
@@ -146,7 +146,7 @@ def residual_plan(
     """
     if n_blocks < 0:
         raise PlanError(f"n_blocks must be at least 0, got {n_blocks}.")
-    widths = block_widths(units, layers_per_block, taper) if n_blocks else []
+    widths = block_widths(width, layers_per_block, taper) if n_blocks else []
     rates = drop_path_rates(stochastic_depth, n_blocks)
 
     def make(neurons: int, inputs: Sequence[Ref], drop_path: float = 0.0) -> Level:
