@@ -261,7 +261,7 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_bins_.sum()), dtype float64
+        X_out : ndarray of shape (n_samples, ``n_bins_.sum()``), dtype float64
             Encoded data in ``[0, 1]``, columns grouped by input column; NaN
             where the input was NaN.
         """
