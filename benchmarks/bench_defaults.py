@@ -35,6 +35,8 @@ from sklearn.ensemble import (
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from sklearn_cerebros import (
+    CerebrosClassifier,
+    CerebrosRegressor,
     MLPMixerClassifier,
     MLPMixerRegressor,
     ResidualMLPClassifier,
@@ -43,8 +45,9 @@ from sklearn_cerebros import (
 
 from ._datasets import DATASETS, Dataset, load_dataset
 
-#: Candidate settings (keyword arguments) by name: of ``ResidualMLP*``, or of
-#: ``MLPMixer*`` where the name starts with ``mixer``.
+#: Candidate settings (keyword arguments) by name: of ``ResidualMLP*``, of
+#: ``MLPMixer*`` where the name starts with ``mixer``, or of the Cerebros search
+#: where it starts with ``search``.
 CANDIDATES: dict[str, dict[str, Any]] = {
     "mixer_robust": {"preprocessing": "robust"},
     "mixer_ple": {"preprocessing": "piecewise_linear"},
@@ -55,6 +58,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "ple": {"preprocessing": "piecewise_linear"},
     "ple_k8": {"preprocessing": "piecewise_linear", "n_members": 8},
     "ple_k32": {"preprocessing": "piecewise_linear", "n_members": 32},
+    "search": {},
+    "search_k8": {"n_members": 8},
+    "search_k8_nobn": {"n_members": 8, "batch_norm": False},
     # the TabM paper's starting point for small tables (ensembles.md)
     "tabm_k8": {
         "preprocessing": "piecewise_linear",
@@ -69,11 +75,10 @@ CANDIDATES: dict[str, dict[str, Any]] = {
 
 
 def _ours(name: str, params: dict[str, Any]) -> Callable[[str, int], Any]:
-    regressor, classifier = (
-        (MLPMixerRegressor, MLPMixerClassifier)
-        if name.startswith("mixer")
-        else (ResidualMLPRegressor, ResidualMLPClassifier)
-    )
+    regressor, classifier = {
+        "mixer": (MLPMixerRegressor, MLPMixerClassifier),
+        "search": (CerebrosRegressor, CerebrosClassifier),
+    }.get(name.split("_")[0], (ResidualMLPRegressor, ResidualMLPClassifier))
 
     def make(task: str, seed: int) -> Any:
         cls = regressor if task == "regression" else classifier
