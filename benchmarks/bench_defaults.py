@@ -61,6 +61,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "search": {},
     "search_k8": {"n_members": 8},
     "search_k8_nobn": {"n_members": 8, "batch_norm": False},
+    "search_bag5": {"cv": 5},
+    "search_k8_bag5": {"n_members": 8, "cv": 5},
+    "search_k8_nobn_bag5": {"n_members": 8, "batch_norm": False, "cv": 5},
     # the TabM paper's starting point for small tables (ensembles.md)
     "tabm_k8": {
         "preprocessing": "piecewise_linear",

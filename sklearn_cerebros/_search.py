@@ -10,6 +10,7 @@ chosen by greedy ensemble selection on those rows, as the fitted model.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import time
@@ -20,6 +21,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
@@ -70,6 +72,7 @@ _SEARCH_CONSTRAINTS: dict = {
     "results_dir": "no_validation",  # a str or os.PathLike, checked on use
     "resume": ["boolean"],
     "n_members": [Interval(Integral, 1, None, closed="left")],
+    "cv": ["cv_object"],
 }
 
 
@@ -151,10 +154,19 @@ class _CerebrosSearch:
         # A resumed search reuses the recorded seed, so it redraws the same split
         # and the same trials even when random_state is None.
         seed = ResultsStore.recorded_seed(self.results_dir) if self.resume else None
+        if self.cv is not None and X_val is not None:
+            raise ValueError(
+                f"cv={self.cv!r} bags every trial over folds of X, which also rank "
+                "the trials: X_val and y_val have no role then. Pass cv=None to "
+                "rank on X_val, or leave X_val out."
+            )
         data = self._prepare_fit(X, y, sample_weight, X_val, y_val, seed=seed)
+        folds = self._folds(data)
         store = None
         if self.results_dir is not None:
             fingerprint = self._fingerprint(data, len(data.train[0]), data.seed)
+            if folds is not None:
+                fingerprint["folds"] = _digest(folds)
             store = ResultsStore(self.results_dir, fingerprint, self.resume)
         records = store.load() if store is not None else {}
         proposer = GenerationProposer(
@@ -170,14 +182,52 @@ class _CerebrosSearch:
         )
         start = time.perf_counter()
         kept, out_of_time = self._run_trials(
-            proposer, self._trial_arguments(space, data), records, store, data
+            proposer, self._trial_arguments(space, data, folds), records, store, data
         )
         self._finish(records, kept, data, time.perf_counter() - start, out_of_time)
         if self.checkpoint_path is not None:
             self.model_.save(os.fspath(self.checkpoint_path))
         return self
 
-    def _trial_arguments(self, space: CerebrosSpace, data: FitData) -> dict[str, Any]:
+    def _folds(self, data: FitData) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """Bagging folds of the training rows, from ``cv`` (None: no bagging)."""
+        if self.cv is None:
+            return None
+        X, y, _ = data.train
+        stratify = self._stratify(y)
+        if isinstance(self.cv, Integral):
+            splitter = KFold(self.cv, shuffle=True, random_state=data.seed % 2**32)
+            if stratify is not None:
+                counts = np.unique(stratify, return_counts=True)[1]
+                if counts.min() >= self.cv:
+                    splitter = StratifiedKFold(
+                        self.cv, shuffle=True, random_state=data.seed % 2**32
+                    )
+        else:
+            splitter = check_cv(self.cv)
+        labels = np.zeros(len(X)) if stratify is None else stratify
+        folds = [
+            (np.asarray(a, np.intp), np.asarray(b, np.intp))
+            for a, b in splitter.split(np.zeros((len(X), 1)), labels)
+        ]
+        held = np.concatenate([b for _, b in folds]) if folds else np.array([])
+        if len(folds) < 2 or np.sort(held).tolist() != list(range(len(X))):
+            raise ValueError(
+                f"cv={self.cv!r} must hold out every row of X exactly once over "
+                f"at least 2 folds (as KFold does): the out-of-fold outputs rank "
+                f"the trials. It gave {len(folds)} folds holding out "
+                f"{len(held)} rows of {len(X)}, {len(np.unique(held))} distinct."
+            )
+        if any(len(a) == 0 for a, _ in folds):
+            raise ValueError(f"cv={self.cv!r} gave a fold with no training rows.")
+        return folds
+
+    def _trial_arguments(
+        self,
+        space: CerebrosSpace,
+        data: FitData,
+        folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> dict[str, Any]:
         """What every trial of this search is run with (see ``run_trial``)."""
         scored = data.validation if data.validation is not None else data.train
         head = self.target_.head
@@ -194,6 +244,7 @@ class _CerebrosSearch:
                 data.validation,
                 self.target_.inverse(scored[1]),
                 data.n_features,
+                folds,
             ),
             settings=settings,
             target=self.target_,
@@ -243,7 +294,7 @@ class _CerebrosSearch:
         return kept, False
 
     def _holds_out(self) -> bool:
-        return True
+        return self.cv is None  # bagging holds out each fold in turn
 
     def _scoring(self) -> Any:
         if self.scoring is not None:
@@ -290,7 +341,8 @@ class _CerebrosSearch:
         store.save_arrays(result)
         if best is None or rank_key(record) < rank_key(best.record):
             store.save_best(
-                _model_from(record, result.weights, n_features), record["trial"]
+                average_models(*_networks(record, result.weights, n_features)),
+                record["trial"],
             )
 
     def _finish(
@@ -349,15 +401,15 @@ class _CerebrosSearch:
         self.n_trials_ = len(ordered)
         self.search_time_ = elapsed
         self.time_budget_exhausted_ = out_of_time
-        if self.refit:
-            networks = [
-                self._refit(data, m.record, len(members) > 1) for m, _ in members
-            ]
-        else:
-            networks = [
-                _model_from(m.record, m.weights, data.n_features) for m, _ in members
-            ]
-        self.model_ = average_models(networks, [w for _, w in members])
+        networks, shares = [], []
+        for m, weight in members:
+            if self.refit:
+                nets, parts = [self._refit(data, m.record, len(members) > 1)], [1.0]
+            else:
+                nets, parts = _networks(m.record, m.weights, data.n_features)
+            networks += nets
+            shares += [weight * part for part in parts]
+        self.model_ = average_models(networks, shares)
 
     def _refit(
         self, data: FitData, record: dict[str, Any], per_member_logs: bool
@@ -399,10 +451,29 @@ class _CerebrosSearch:
         return trained.model
 
 
-def _model_from(record: dict[str, Any], weights: list[np.ndarray], n_features: int):
-    model = build(Plan.from_dict(record["plan"]), n_features)
-    model.set_weights(weights)
-    return model
+def _networks(
+    record: dict[str, Any], weights: list[list[np.ndarray]], n_features: int
+) -> tuple[list[Any], list[float]]:
+    """A trial's trained networks (one per fold when bagged), equal shares each."""
+    plan = Plan.from_dict(record["plan"])
+    networks = []
+    for fold, arrays in enumerate(weights):
+        if len(weights) > 1:  # named as in training (see run_trial)
+            name = f"{plan.name}_fold{fold}"
+            network = build(dataclasses.replace(plan, name=name), n_features)
+        else:
+            network = build(plan, n_features)
+        network.set_weights(arrays)
+        networks.append(network)
+    return networks, [1.0 / len(networks)] * len(networks)
+
+
+def _digest(folds: list[tuple[np.ndarray, np.ndarray]]) -> str:
+    """A short fingerprint of the held-out rows of each fold."""
+    h = hashlib.sha256()
+    for _, held in folds:
+        h.update(np.asarray(held, np.int64).tobytes() + b"|")
+    return h.hexdigest()[:16]
 
 
 _COLUMNS = (
@@ -558,9 +629,23 @@ _SEARCH_DOC = """
         On Ames with the default 8 trials, 10, 25 and 50 picks scored alike
         (about 10 % lower RMSE than the best trial alone) and 5 picks a
         little worse; 25 leaves room for finer weights over larger searches.
+    cv : int, cross-validation splitter or None, default=None
+        Cross-validated bagging of every trial. With an int ``k``, each trial
+        trains ``k`` networks, one per fold of a shuffled ``KFold``
+        (``StratifiedKFold`` for a classifier whose every class has ``k``
+        rows), each early-stopped on its held-out fold, as AutoGluon bags its
+        models. The out-of-fold outputs, one for every row, rank the trials
+        and choose the ensemble, and a trial predicts the mean of its ``k``
+        networks. A splitter (``KFold(...)``, ...) must hold out every row
+        exactly once. ``None`` trains one network per trial and ranks on a
+        ``validation_fraction`` split (or ``X_val``, which ``cv`` excludes).
+        Bagging costs ``k`` times the training per trial, so fewer trials fit
+        in a ``max_time``; it ranks and selects on all rows rather than a
+        fifth of them.
     refit : bool, default=False
         Retrain the ensemble's members on all rows after the search (see
-        above).
+        above); with ``cv``, each member for the median of its folds' best
+        epoch counts, one network in place of its ``k``.
     n_jobs : int, default=None
         Trials trained at once (joblib). Worker processes started by the
         search get their share of the cores for TensorFlow
@@ -743,6 +828,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_wirings: int = 1,
         max_time: float | None = None,
         ensemble_size: int = 25,
+        cv: Any = None,
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,
@@ -843,6 +929,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_wirings: int = 1,
         max_time: float | None = None,
         ensemble_size: int = 25,
+        cv: Any = None,
         scoring: Any = None,
         refit: bool = False,
         n_jobs: int | None = None,

@@ -2,9 +2,10 @@
 
 A trial wires a structure into a plan with its own seed, builds it, trains it
 with early stopping (best weights restored) and scores it on the held-out
-rows. It is a plain function of plain data so that joblib can run it in
-another process or on a Dask worker; it returns a plain record and, when it
-succeeded, the trained weights.
+rows; with cross-validated bagging it trains one network per fold and scores
+their out-of-fold outputs on every row. It is a plain function of plain data
+so that joblib can run it in another process or on a Dask worker; it returns
+a plain record and, when it succeeded, the trained weights.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from ._backend import keras
 from ._compat import default_joblib_backend
-from ._keras import TrainSettings, fit_network, predict_array
+from ._keras import SparseRows, TrainSettings, fit_network, predict_array
 from ._proposer import TrialSpec
 from .architecture import CerebrosSpace, Plan, wire
 
@@ -56,18 +57,23 @@ class TrialData:
     validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None
     y_score: np.ndarray  # the scored rows' targets, in the user's units
     n_features: int
+    # Bagging: (training rows, held-out rows) of ``train`` per fold, the
+    # held-out rows of the folds partitioning them; None for one network.
+    folds: list[tuple[np.ndarray, np.ndarray]] | None = None
 
 
 @dataclass
 class TrialResult:
     """A trial's record (plain, JSON-ready), trained weights and held-out outputs.
 
-    ``raw`` holds the network's raw outputs on the scored rows (scaled
-    regression values or class probabilities): what ensemble selection needs.
+    ``weights`` holds one list of weight arrays per trained network: one, or
+    one per fold when the trial was bagged. ``raw`` holds the raw outputs on
+    the scored rows (scaled regression values or class probabilities; out of
+    fold when bagged): what ensemble selection needs.
     """
 
     record: dict[str, Any]
-    weights: list[np.ndarray] | None = field(default=None, repr=False)
+    weights: list[list[np.ndarray]] | None = field(default=None, repr=False)
     raw: np.ndarray | None = field(default=None, repr=False)
 
 
@@ -124,6 +130,69 @@ def _summary_counts(plan: Plan, n_features: int) -> dict[str, Any]:
     }
 
 
+def _take_rows(part: tuple, rows: np.ndarray) -> tuple:
+    """The ``rows`` of an ``(X, y, sample_weight)`` triple (``X`` may be sparse)."""
+    X, y, w = part
+    X = SparseRows(X.matrix[rows]) if isinstance(X, SparseRows) else X[rows]
+    return X, y[rows], None if w is None else w[rows]
+
+
+def _train_and_predict(
+    plan: Plan,
+    train: tuple,
+    validation: tuple | None,
+    scored: np.ndarray,
+    settings: TrainSettings,
+    seed: int,
+    n_features: int,
+    rng: np.random.Generator,
+) -> tuple[list[np.ndarray], dict[str, list[float]], np.ndarray]:
+    """Weights, history and raw outputs on ``scored`` of one trained network."""
+    trained = fit_network(
+        plan, train, validation, settings, seed=seed, n_features=n_features, rng=rng
+    )
+    raw = predict_array(trained.model, scored, compiled=False)
+    return trained.model.get_weights(), trained.history, raw
+
+
+def _best_epoch(history: dict[str, list[float]]) -> int:
+    return int(np.nanargmin(history.get("val_loss", history["loss"]))) + 1
+
+
+def fold_seed(seed: int, fold: int) -> int:
+    """The seed of a bagged trial's network for ``fold`` (fold 0: the trial's)."""
+    if fold == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, fold]).generate_state(1)[0] >> 1)
+
+
+def _bagged(
+    plan: Plan, data: TrialData, settings: TrainSettings, seed: int
+) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
+    """One network per fold: weights, histories and out-of-fold raw outputs."""
+    X = data.train[0]
+    raw: np.ndarray | None = None
+    weights, histories = [], []
+    for fold, (train_rows, held_rows) in enumerate(data.folds or []):
+        held = _take_rows(data.train, held_rows)
+        fold_weights, history, fold_raw = _train_and_predict(
+            dataclasses.replace(plan, name=f"{plan.name}_fold{fold}"),
+            _take_rows(data.train, train_rows),
+            held,
+            held[0],
+            settings,
+            fold_seed(seed, fold),
+            data.n_features,
+            np.random.default_rng(fold_seed(seed, fold)),
+        )
+        if raw is None:
+            raw = np.empty((len(X), *fold_raw.shape[1:]), fold_raw.dtype)
+        raw[held_rows] = fold_raw
+        weights.append(fold_weights)
+        histories.append(history)
+    return weights, histories, raw
+
+
 def run_trial(
     spec: TrialSpec,
     *,
@@ -165,29 +234,32 @@ def run_trial(
                     settings.tensorboard_dir, f"trial_{spec.index:03d}"
                 ),
             )
-        trained = fit_network(
-            plan,
-            data.train,
-            data.validation,
-            settings,
-            seed=spec.seed,
-            n_features=data.n_features,
-            rng=rng,
-        )
-        model, history = trained.model, trained.history
         scored = data.validation if data.validation is not None else data.train
-        raw = predict_array(model, scored[0], compiled=False)
+        if data.folds is None:
+            one, history, raw = _train_and_predict(
+                plan,
+                data.train,
+                data.validation,
+                scored[0],
+                settings,
+                spec.seed,
+                data.n_features,
+                rng,
+            )
+            weights, histories = [one], [history]
+        else:
+            weights, histories, raw = _bagged(plan, data, settings, spec.seed)
+            # a fold's best epoch, for a refit on every row: their median
+            record["fold_best_epochs"] = [_best_epoch(h) for h in histories]
         score = score_raw(scorer, target, classifier, raw, scored[0], data.y_score)
-        monitored = history.get("val_loss", history["loss"])
         record.update(
             status="ok",
             score=score,
-            epochs=len(history["loss"]),
-            best_epoch=int(np.nanargmin(monitored)) + 1,
-            history=history,
+            epochs=int(np.median([len(h["loss"]) for h in histories])),
+            best_epoch=int(np.median([_best_epoch(h) for h in histories])),
+            history=histories[0],
             error="",
         )
-        weights = model.get_weights()
     except Exception as exc:  # a failed trial is a result, not a crash
         record.update(
             status="failed",
@@ -394,7 +466,11 @@ class ResultsStore:
         """Write a successful trial's weights and held-out outputs, atomically."""
         trial = int(result.record["trial"])
         tmp = self.path / f"trial_{trial:03d}.tmp.npz"
-        arrays = {f"weight_{i}": w for i, w in enumerate(result.weights or [])}
+        arrays = {
+            f"net{n}_weight_{i}": w
+            for n, network in enumerate(result.weights or [])
+            for i, w in enumerate(network)
+        }
         with tmp.open("wb") as f:
             np.savez(f, raw=result.raw, **arrays)
             f.flush()
@@ -404,8 +480,15 @@ class ResultsStore:
     def load_arrays(self, record: dict[str, Any]) -> TrialResult:
         """A finished trial with the weights and outputs :meth:`save_arrays` wrote."""
         with np.load(self._arrays_path(int(record["trial"]))) as f:
-            n_weights = sum(1 for name in f.files if name.startswith("weight_"))
-            weights = [f[f"weight_{i}"] for i in range(n_weights)]
+            shape: dict[int, int] = {}
+            for name in f.files:
+                if name.startswith("net"):
+                    net, i = name[3:].split("_weight_")
+                    shape[int(net)] = max(shape.get(int(net), 0), int(i) + 1)
+            weights = [
+                [f[f"net{n}_weight_{i}"] for i in range(shape[n])]
+                for n in sorted(shape)
+            ]
             return TrialResult(record, weights, f["raw"])
 
     def save_best(self, model: keras.Model, trial: int) -> None:

@@ -7,6 +7,7 @@ import pickle
 import keras
 import numpy as np
 import pytest
+from _search_params import TINY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import make_classification, make_regression
@@ -21,20 +22,6 @@ from sklearn_cerebros._keras import average_models, build, predict_array
 from sklearn_cerebros._targets import ClassificationTarget, RegressionTarget
 from sklearn_cerebros._trials import score_raw
 from sklearn_cerebros.architecture import CerebrosSpace, sample_structure, wire
-
-TINY = dict(
-    levels=(1, 2),
-    units_per_level=(1, 2),
-    neurons_per_unit=(4, 8),
-    skip_depth=(1, 2),
-    batch_norm=False,
-    n_trials=4,
-    n_generations=2,
-    epochs=6,
-    batch_size=256,
-    learning_rate=3e-2,
-    random_state=0,
-)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from _search_params import TINY as _TINY
 from sklearn.datasets import make_classification, make_regression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -19,19 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor, Plan
 
-TINY = dict(
-    levels=(1, 2),
-    units_per_level=(1, 2),
-    neurons_per_unit=(4, 8),
-    skip_depth=(1, 2),
-    batch_norm=False,
-    n_trials=3,
-    n_generations=2,
-    epochs=6,
-    batch_size=256,
-    learning_rate=3e-2,
-    random_state=0,
-)
+TINY = {**_TINY, "n_trials": 3}
 
 
 @pytest.fixture(scope="module")
