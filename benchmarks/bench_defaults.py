@@ -61,6 +61,11 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "search": {},
     "search_k8": {"n_members": 8},
     "search_k8_nobn": {"n_members": 8, "batch_norm": False},
+    "search_k8_wide": {
+        "n_members": 8,
+        "batch_norm": False,
+        "neurons_per_unit": (32, 128),
+    },
     "search_bag5": {"cv": 5},
     "search_k8_bag5": {"n_members": 8, "cv": 5},
     "search_k8_nobn_bag5": {"n_members": 8, "batch_norm": False, "cv": 5},

@@ -550,11 +550,19 @@ _SEARCH_DOC = """
     freshly started worker trains can come out numerically different on the
     TensorFlow backend; a warmed-up cluster reproduces the in-process scores.
 
+    **Bagging.** With ``cv`` (say ``cv=5``) every trial trains one network
+    per fold, each early-stopped on its held-out fold, and is ranked on its
+    out-of-fold outputs: every row is scored once, by the network that did
+    not train on it, so ranking and selection see all rows instead of a
+    ``validation_fraction`` share. The trial then predicts the mean of its
+    fold networks.
+
     **After the search** the trials are combined by greedy ensemble selection
     (Caruana et al., 2004, as in auto-sklearn and AutoGluon): starting from
     none, ``ensemble_size`` times the trial (repeats allowed) whose addition
-    gives the best ``scoring`` of the averaged held-out outputs (predictions
-    for regression, probabilities for classification) is added; the
+    gives the best ``scoring`` of the averaged held-out (or out-of-fold)
+    outputs (predictions for regression, probabilities for classification)
+    is added; the
     best-scoring prefix of those picks is kept (ties: the shorter), and a
     trial's weight is its share of the kept picks. The first pick is the best
     trial, so the ensemble scores at least as well as it on the held-out rows
