@@ -11,13 +11,19 @@ proposer.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from .architecture import CerebrosSpace, Structure, perturb_structure, sample_structure
+from .architecture import (
+    CerebrosSpace,
+    Plan,
+    Structure,
+    perturb_structure,
+    sample_structure,
+)
 
 __all__ = [
     "GenerationProposer",
@@ -35,13 +41,24 @@ Records = Mapping[int, Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class TrialSpec:
-    """What a trial trains: a structure, its generation and its own seed."""
+    """What a trial trains: a structure, its generation and its own seed.
+
+    ``plan``, when given, is a plan (as :meth:`Plan.to_dict` gives it) that
+    the trial trains as it is, instead of wiring ``structure`` (its sizes).
+    """
 
     index: int
     generation: int
     seed: int
     structure: Structure
     parent: int | None = None
+    plan: Mapping[str, Any] | None = None
+
+
+def structure_of(plan: Mapping[str, Any]) -> Structure:
+    """The sizes of a plan given as a dict: neurons of each unit, level by level."""
+    levels = Plan.from_dict(plan).levels
+    return Structure(tuple(tuple(u.neurons for u in level.units) for level in levels))
 
 
 class Proposer(Protocol):
@@ -85,7 +102,10 @@ class GenerationProposer:
     times, each trial with its own seed. Generations follow each other until
     ``n_trials`` trials are proposed; the trials drawn do not depend on
     ``n_trials``, so a search resumed with a larger budget goes on as an
-    uninterrupted larger search would have.
+    uninterrupted larger search would have. ``initial_plans`` are trained
+    first, as they are (trials ``0`` to ``len(initial_plans) - 1`` of
+    generation 0, ahead of its drawn structures); they are never parents,
+    since their sizes need not lie in the space.
 
     Parameters
     ----------
@@ -100,6 +120,8 @@ class GenerationProposer:
     rng : numpy.random.Generator
         The search's master generator: structures and trial seeds are drawn
         from it in order.
+    initial_plans : sequence of dict, default=()
+        Plans (as :meth:`Plan.to_dict` gives them) to train first.
     """
 
     def __init__(
@@ -110,7 +132,9 @@ class GenerationProposer:
         generation_size: int,
         n_wirings: int,
         rng: np.random.Generator,
+        initial_plans: Sequence[Mapping[str, Any]] = (),
     ) -> None:
+        self.initial_plans = list(initial_plans)
         self.space = space
         self.n_trials, self.n_wirings = n_trials, n_wirings
         self.per_generation = generation_size
@@ -128,6 +152,14 @@ class GenerationProposer:
         earlier = {i: r for i, r in records.items() if i < self._next_index}
         parents = parents_of(earlier, self.per_generation) if generation else []
         specs: list[TrialSpec] = []
+        for plan in self.initial_plans if generation == 0 else []:
+            if self._next_index >= self.n_trials:
+                break
+            seed = int(self.rng.integers(_MAX_SEED))
+            specs.append(
+                TrialSpec(self._next_index, 0, seed, structure_of(plan), plan=plan)
+            )
+            self._next_index += 1
         for slot in range(self.per_generation):
             if parents:
                 parent = parents[slot % len(parents)]
@@ -156,8 +188,15 @@ class GenerationProposer:
 
 
 def parents_of(records: Records, n: int) -> list[Mapping[str, Any]]:
-    """The best ``max(1, n // 2)`` successful trials, one per structure."""
-    ranked = sorted((r for r in records.values() if r["status"] == "ok"), key=rank_key)
+    """The best ``max(1, n // 2)`` successful drawn trials, one per structure."""
+    ranked = sorted(
+        (
+            r
+            for r in records.values()
+            if r["status"] == "ok" and not r.get("initial", False)
+        ),
+        key=rank_key,
+    )
     parents, seen = [], set()
     for record in ranked:
         key = str(record["structure"])

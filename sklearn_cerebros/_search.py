@@ -38,7 +38,7 @@ from ._trials import (
     score_raw,
     worker_threads,
 )
-from .architecture import CerebrosSpace, Plan
+from .architecture import CerebrosSpace, Plan, residual_plan
 
 __all__ = ["CerebrosClassifier", "CerebrosRegressor"]
 
@@ -73,6 +73,7 @@ _SEARCH_CONSTRAINTS: dict = {
     "resume": ["boolean"],
     "n_members": [Interval(Integral, 1, None, closed="left")],
     "cv": ["cv_object"],
+    "initial_plans": "no_validation",  # checked by _initial_plans
 }
 
 
@@ -101,6 +102,7 @@ class _CerebrosSearch:
         params = {
             k: v for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT
         }
+        params["initial_plans"] = self._initial_plans()
         # through JSON once, so that it compares equal to what a resume reads back
         params = json.loads(json.dumps(params, default=_describe))
         return {
@@ -110,6 +112,37 @@ class _CerebrosSearch:
             "seed": seed,
             "generation_size": self._generation_size(),
         }
+
+    def _initial_plans(self) -> list[dict[str, Any]]:
+        """``initial_plans`` as plan dicts, checked."""
+        value = self.initial_plans
+        if value is None:
+            return []
+        if isinstance(value, str):
+            if value != "residual":
+                raise ValueError(
+                    f"initial_plans={value!r} is not known: pass 'residual' (the "
+                    "default architecture of ResidualMLPRegressor), a list of "
+                    "Plan objects, or None."
+                )
+            return [residual_plan().to_dict()]
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(
+                f"initial_plans must be 'residual', a list of Plan objects or "
+                f"None, got {type(value).__name__}."
+            )
+        plans = []
+        for i, plan in enumerate(value):
+            if isinstance(plan, dict):
+                plan = Plan.from_dict(plan)
+            if type(plan) is not Plan:
+                raise ValueError(
+                    f"initial_plans[{i}] must be a Plan (a network of levels of "
+                    f"units, as residual_plan or wire give), got "
+                    f"{type(plan).__name__}."
+                )
+            plans.append(plan.to_dict())
+        return plans
 
     def _generation_size(self) -> int:
         """Structures a generation draws, fixed when a search starts."""
@@ -179,6 +212,7 @@ class _CerebrosSearch:
             else self._generation_size(),
             n_wirings=self.n_wirings,
             rng=np.random.default_rng(data.seed),
+            initial_plans=self._initial_plans(),
         )
         start = time.perf_counter()
         kept, out_of_time = self._run_trials(
@@ -480,6 +514,7 @@ _COLUMNS = (
     "trial",
     "generation",
     "parent",
+    "initial",
     "seed",
     "status",
     "score",
@@ -511,6 +546,8 @@ def _results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
                 # -1, not None, so that pandas keeps the column integer
                 parent = record.get(column)
                 table[column].append(-1 if parent is None else parent)
+            elif column == "initial":
+                table[column].append(bool(record.get(column, False)))
             else:
                 table[column].append(record.get(column))
     return table
@@ -617,6 +654,16 @@ _SEARCH_DOC = """
         :class:`~sklearn_cerebros.ResidualMLPRegressor`): members share the
         wired units, each has its own input multipliers and output layer,
         and the network predicts their mean.
+    initial_plans : "residual", list of Plan or None, default=None
+        Plans trained first, as they are, before the drawn ones: trials 0,
+        1, ... of generation 0 (they count in ``n_trials``, are ranked and
+        can join the ensemble like any trial, and are never perturbed into
+        parents). ``"residual"`` is the architecture of
+        :class:`~sklearn_cerebros.ResidualMLPRegressor`'s defaults
+        (:func:`~sklearn_cerebros.architecture.residual_plan`), a strong
+        start that the drawn networks are then combined with, as AutoGluon
+        starts from a portfolio of known-good configurations. Each gets the
+        search's output head and ``n_members``.
     n_trials : int, default=8
         Networks to train in all.
     n_generations : int, default=2
@@ -732,7 +779,8 @@ _SEARCH_ATTRIBUTES = """
     search_results_ : dict of str to list
         One entry per trial, like ``cv_results_`` (load it with
         ``pandas.DataFrame``): trial, generation, parent (the trial whose
-        structure was perturbed, -1 for a sampled one), seed, status, score,
+        structure was perturbed, -1 for a sampled one), initial (whether it
+        is one of ``initial_plans``), seed, status, score,
         rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
         structure, the plan as a dict, the error text of a failed trial, and
         its ``ensemble_weight`` (0 outside the ensemble).
@@ -834,6 +882,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,
+        initial_plans: Any = None,
         max_time: float | None = None,
         ensemble_size: int = 25,
         cv: Any = None,
@@ -935,6 +984,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,
+        initial_plans: Any = None,
         max_time: float | None = None,
         ensemble_size: int = 25,
         cv: Any = None,

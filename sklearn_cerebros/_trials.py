@@ -224,7 +224,12 @@ def run_trial(
     start = time.perf_counter()
     try:
         rng = np.random.default_rng(spec.seed)
-        plan = wire(space, spec.structure, rng, name=f"cerebros_trial{spec.index}")
+        name = f"cerebros_trial{spec.index}"
+        if spec.plan is not None:  # an initial plan, trained as it is
+            plan = dataclasses.replace(Plan.from_dict(spec.plan), name=name)
+            record["initial"] = True
+        else:
+            plan = wire(space, spec.structure, rng, name=name)
         plan = plan.with_head(*head)
         record.update(plan=plan.to_dict(), **_summary_counts(plan, data.n_features))
         if settings.tensorboard_dir is not None:

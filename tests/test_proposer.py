@@ -12,7 +12,7 @@ from sklearn_cerebros._proposer import (
     generation_size,
     rank_key,
 )
-from sklearn_cerebros.architecture import CerebrosSpace, Structure
+from sklearn_cerebros.architecture import CerebrosSpace, Structure, residual_plan
 
 SPACE = CerebrosSpace(levels=(1, 3), units_per_level=(1, 3), neurons_per_unit=(4, 32))
 
@@ -28,7 +28,9 @@ def _proposer(n_trials=8, n_generations=2, n_wirings=1, seed=0, size=None):
 
 
 def _record(spec: TrialSpec, score: float, status: str = "ok") -> dict:
+    extra = {"initial": True} if spec.plan is not None else {}
     return {
+        **extra,
         "trial": spec.index,
         "seed": spec.seed,
         "generation": spec.generation,
@@ -147,3 +149,43 @@ def test_rank_key_prefers_higher_scores_then_fewer_parameters_nan_last():
     ]
     ranked = sorted(records, key=rank_key)
     assert [r["trial"] for r in ranked] == [3, 4, 1, 0, 2]
+
+
+RESIDUAL = residual_plan(n_blocks=1, layers_per_block=2, width=128).to_dict()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 3), st.integers(0, 2**16))
+def test_initial_plans_come_first_as_they_are_and_are_never_parents(
+    n_trials, n_generations, seed
+):
+    proposer = GenerationProposer(
+        SPACE,
+        n_trials=n_trials,
+        generation_size=generation_size(n_trials, n_generations, 1),
+        n_wirings=1,
+        rng=np.random.default_rng(seed),
+        initial_plans=[RESIDUAL],
+    )
+    # the initial plan scores best, so it would be every parent if allowed
+    records = _run(proposer, lambda spec: 1.0 if spec.plan is not None else 0.0)
+    assert len(records) == n_trials
+    assert records[0].get("initial") and records[0]["generation"] == 0
+    assert records[0]["structure"] == [[128], [128]]
+    assert not any(r.get("initial") for i, r in records.items() if i > 0)
+    for record in records.values():
+        if record["generation"] > 0:
+            assert _in_space(Structure(tuple(map(tuple, record["structure"]))))
+
+
+def test_without_initial_plans_the_trials_are_unchanged():
+    plain = _run(_proposer(seed=3), lambda spec: spec.seed % 7)
+    empty = GenerationProposer(
+        SPACE,
+        n_trials=8,
+        generation_size=generation_size(8, 2, 1),
+        n_wirings=1,
+        rng=np.random.default_rng(3),
+        initial_plans=[],
+    )
+    assert _run(empty, lambda spec: spec.seed % 7) == plain

@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor, Plan
+from sklearn_cerebros.architecture import MixerPlan, residual_plan
 
 TINY = {**_TINY, "n_trials": 3}
 
@@ -463,3 +464,49 @@ def test_ranking_uses_held_out_rows_even_without_early_stopping(regression_data)
     search = CerebrosRegressor(**{**TINY, "n_trials": 1}, early_stopping=False)
     search.fit(X, y)
     assert "val_loss" in search.history_  # rows were held out and scored
+
+
+def test_initial_plans_are_trained_first_as_they_are(tmp_path, regression_data):
+    X, y = regression_data
+    mine = residual_plan(n_blocks=1, layers_per_block=1, width=16)
+    search = CerebrosRegressor(**TINY, initial_plans=[mine], results_dir=tmp_path).fit(
+        X, y
+    )
+    table = search.search_results_
+    assert table["initial"] == [True, False, False]
+    assert Plan.from_dict(table["plan"][0]).levels == mine.levels
+    assert table["parent"][0] == -1 and table["generation"][0] == 0
+    # a resume with the same plans trains nothing new; other plans are refused
+    again = CerebrosRegressor(
+        **TINY, initial_plans=[mine], results_dir=tmp_path, resume=True
+    ).fit(X, y)
+    assert again.search_results_["score"] == table["score"]
+    with pytest.raises(ValueError, match="initial_plans"):
+        CerebrosRegressor(
+            **TINY, initial_plans="residual", results_dir=tmp_path, resume=True
+        ).fit(X, y)
+
+
+def test_residual_initial_plan_is_the_residual_estimators_architecture(
+    regression_data,
+):
+    X, y = regression_data
+    search = CerebrosRegressor(
+        **{**TINY, "n_trials": 1}, initial_plans="residual", n_members=2
+    ).fit(X, y)
+    assert search.best_plan_.levels == residual_plan().levels
+    assert search.best_plan_.members == 2
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        ("resnet", "'residual'"),
+        (residual_plan(), "list of Plan"),
+        ([MixerPlan()], r"initial_plans\[0\] must be a Plan"),
+    ],
+)
+def test_bad_initial_plans_are_a_clear_error(regression_data, value, match):
+    X, y = regression_data
+    with pytest.raises(ValueError, match=match):
+        CerebrosRegressor(**TINY, initial_plans=value).fit(X, y)
