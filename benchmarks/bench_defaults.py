@@ -67,6 +67,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
         "neurons_per_unit": (32, 128),
     },
     "search_bag5": {"cv": 5},
+    "search_res": {"initial_plans": "residual"},
+    "search_res_k8": {"initial_plans": "residual", "n_members": 8},
+    "search_res_k8_bag5": {"initial_plans": "residual", "n_members": 8, "cv": 5},
     "search_k8_bag5": {"n_members": 8, "cv": 5},
     "search_k8_nobn_bag5": {"n_members": 8, "batch_norm": False, "cv": 5},
     # the TabM paper's starting point for small tables (ensembles.md)
