@@ -72,6 +72,8 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "search_res_k8_bag5": {"initial_plans": "residual", "n_members": 8, "cv": 5},
     "search_k8_bag5": {"n_members": 8, "cv": 5},
     "search_k8_nobn_bag5": {"n_members": 8, "batch_norm": False, "cv": 5},
+    "k8_cosine": {"lr_schedule": "warmup_cosine"},
+    "k8_b32": {"batch_size": 32},
     # the TabM paper's starting point for small tables (ensembles.md)
     "tabm_k8": {
         "preprocessing": "piecewise_linear",
