@@ -581,11 +581,11 @@ _SEARCH_DOC = """
     and the search goes on; only when every trial fails does ``fit`` raise.
     Trials of a generation run through joblib with ``n_jobs`` workers, so
     ``with joblib.parallel_backend("dask"):`` spreads them over a Dask
-    cluster. In-process and with joblib's default (loky) workers the results
+    cluster. A trial's plan, initial weights and training come from its seed
+    alone, so it gives the same result in-process, in joblib's worker
+    processes and on Dask workers, freshly started ones included; the results
     do not depend on ``n_jobs`` (with ``max_time`` set, where the budget cuts
-    the search does). On Dask, the plans are the same but the first trials a
-    freshly started worker trains can come out numerically different on the
-    TensorFlow backend; a warmed-up cluster reproduces the in-process scores.
+    the search does).
 
     **Bagging.** With ``cv`` (say ``cv=5``) every trial trains one network
     per fold, each early-stopped on its held-out fold, and is ranked on its

@@ -387,6 +387,25 @@ def test_trial_runner_keeps_short_or_parallel_searches_with_joblib(monkeypatch):
         assert not TrialRunner(1, 1000).in_worker  # the user chose a backend
 
 
+def _draw_from_pythons_generator():
+    """Draw from Python's global generator in a thread until the process ends.
+
+    A Dask worker's event loop does so itself (``dask.sizeof`` samples the
+    lists and dicts it sizes while data arrives), at moments that depend on
+    timing; this thread makes such draws certain during every trial.
+    """
+    import random
+    import threading
+    import time
+
+    def draw():
+        while True:
+            random.random()
+            time.sleep(1e-3)
+
+    threading.Thread(target=draw, daemon=True).start()
+
+
 @pytest.mark.slow
 def test_trials_spread_over_a_dask_cluster(tmp_path, regression_data):
     distributed = pytest.importorskip("dask.distributed")
@@ -396,6 +415,7 @@ def test_trials_spread_over_a_dask_cluster(tmp_path, regression_data):
 
     X, y = regression_data
     local = CerebrosRegressor(**TINY).fit(X, y)
+    # A fresh cluster: the first trials are the first its workers train.
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -408,14 +428,23 @@ def test_trials_spread_over_a_dask_cluster(tmp_path, regression_data):
         joblib.parallel_backend("dask"),
     ):
         workers = set(client.run(os.getpid).values())
+        client.run(_draw_from_pythons_generator)
         remote = CerebrosRegressor(
             **TINY, n_jobs=2, callbacks=[_RecordProcess(tmp_path)]
         ).fit(X, y)
     ran_in = {int(p.stem) for p in tmp_path.glob("*.pid")}
     assert ran_in and ran_in <= workers and os.getpid() not in ran_in
     assert remote.n_trials_ == 3 and set(remote.search_results_["status"]) == {"ok"}
-    # every trial's wiring comes from its own seed, wherever it runs
-    assert remote.search_results_["plan"][:2] == local.search_results_["plan"][:2]
+    # Every trial is the one it is in-process, on a fresh worker too (issue 17):
+    # its wiring and initial weights come from its own seed wherever it runs.
+    assert remote.search_results_["plan"] == local.search_results_["plan"]
+    np.testing.assert_allclose(
+        remote.search_results_["score"], local.search_results_["score"], rtol=1e-5
+    )
+    assert [m["trial"] for m in remote.ensemble_] == [
+        m["trial"] for m in local.ensemble_
+    ]
+    np.testing.assert_allclose(remote.predict(X), local.predict(X), rtol=1e-5)
 
 
 def test_verbose_zero_is_silent_and_one_shows_progress(capfd, regression_data):

@@ -418,6 +418,47 @@ def _linear_model(n_features: int) -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(1)(inputs))
 
 
+def test_other_threads_drawing_from_pythons_generator_leave_weights_alone():
+    """Keras draws the seeds of unseeded initializers from Python's generator,
+    which every thread of the process shares (a Dask worker's event loop draws
+    from it); a seeded fit draws them from a generator of its own (issue 17)."""
+    import random
+    import threading
+
+    from sklearn_cerebros._keras import seeded
+
+    def initial_weights() -> np.ndarray:
+        with seeded(0):
+            inputs = x = keras.Input((5,))
+            for _ in range(8):
+                x = keras.layers.Dense(4)(x)
+            weights = keras.Model(inputs, x).get_weights()
+        return np.concatenate([w.ravel() for w in weights])
+
+    alone = initial_weights()
+    stop = threading.Event()
+
+    def draw() -> None:
+        while not stop.wait(1e-4):
+            random.random()
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        crowded = [initial_weights() for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    for weights in crowded:
+        np.testing.assert_array_equal(weights, alone)
+    # the caller's own stream is left where it was
+    random.seed(1)
+    expected = random.random()
+    random.seed(1)
+    initial_weights()
+    assert random.random() == expected
+
+
 def test_training_loss_is_the_mean_over_the_rows():
     """With a ragged last batch, history's loss is still the mean over all rows."""
     rng = np.random.default_rng(0)

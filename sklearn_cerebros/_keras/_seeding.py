@@ -1,13 +1,17 @@
-"""Seed Keras without importing TensorFlow when another backend runs."""
+"""Seed Keras: per thread, and without importing TensorFlow on other backends."""
 
 from __future__ import annotations
 
+import contextlib
+import random
 import sys
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import keras
 
-__all__ = ["set_random_seed"]
+__all__ = ["seed_draws", "set_random_seed"]
 
 _LOCK = threading.Lock()
 
@@ -40,3 +44,46 @@ def set_random_seed(seed: int) -> None:
             keras.utils.set_random_seed(seed)
         finally:
             lazy_tf._available = available
+
+
+# Keras draws the seed of every unseeded initializer and seed generator (a
+# Dense layer's kernel initializer, a Dropout layer's generator) from Python's
+# global ``random`` module, which :func:`keras.utils.set_random_seed` seeds.
+# That generator is shared by every thread of the process, and on a Dask
+# worker, where a trial runs in a worker thread, the event loop thread draws
+# from it too: ``dask.sizeof`` samples the items of lists and dicts it sizes
+# while data arrives. A draw landing between the seeding and a layer's draw
+# gave the layer other initial weights, so the first trials of a fresh worker
+# scored differently from the same trials in-process (issue 17). So while a
+# fit is seeded, Keras's draws come from a generator of the fitting thread's
+# own, seeded alike: the same numbers, whatever other threads draw.
+_OWN = threading.local()
+
+
+class _ThreadDraws:
+    """Python's ``random`` module, but a thread's own generator while it has one."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(getattr(_OWN, "rng", None) or random, name)
+
+
+with contextlib.suppress(ImportError):
+    from keras.src.random import seed_generator
+
+    if getattr(seed_generator, "python_random", None) is random:
+        seed_generator.python_random = _ThreadDraws()
+
+
+@contextlib.contextmanager
+def seed_draws(seed: int) -> Iterator[None]:
+    """In this block, this thread's Keras draws its default seeds from ``seed``.
+
+    ``random.Random(seed)`` gives the numbers ``random.seed(seed)`` would, so
+    a model is initialised exactly as after :func:`set_random_seed` alone.
+    """
+    previous = getattr(_OWN, "rng", None)
+    _OWN.rng = random.Random(seed)
+    try:
+        yield
+    finally:
+        _OWN.rng = previous

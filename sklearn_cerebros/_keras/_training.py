@@ -26,7 +26,7 @@ from ._callbacks import WeightUpdateMonitor
 from ._fit_path import steps_per_execution, train_with_fit
 from ._members import MembersLoss, members_view
 from ._own_loop import train_own_loop
-from ._seeding import set_random_seed
+from ._seeding import seed_draws, set_random_seed
 
 __all__ = ["LOSSES", "LR_SCHEDULES", "TrainSettings", "make_loss", "seeded", "train"]
 
@@ -92,13 +92,18 @@ def seeded(seed: int) -> Iterator[None]:
 
     :func:`keras.utils.set_random_seed` also reseeds Python's and NumPy's
     global generators; their states are put back afterwards so that fitting
-    an estimator does not disturb the caller's own random streams.
+    an estimator does not disturb the caller's own random streams. The seeds
+    Keras draws for unseeded initializers come from a generator of this
+    thread's own (see :func:`~._seeding.seed_draws`), so that other threads
+    drawing from Python's generator meanwhile (a Dask worker's event loop)
+    do not change the initial weights.
     """
     # The legacy global NumPy generator is exactly what we must preserve.
     py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     set_random_seed(int(seed))
     try:
-        yield
+        with seed_draws(int(seed)):
+            yield
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)  # noqa: NPY002
