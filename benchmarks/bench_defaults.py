@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pandas.api.types import is_numeric_dtype
 from sklearn.base import clone
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -135,7 +136,7 @@ class _CatBoostFrame:
 
     def _prepare(self, X: Any) -> Any:
         X = X.copy()
-        cats = [c for c in X.columns if not np.issubdtype(X[c].dtype, np.number)]
+        cats = [c for c in X.columns if not is_numeric_dtype(X[c])]
         for c in cats:
             X[c] = X[c].astype(str)
         return X, cats
