@@ -30,6 +30,7 @@ from ._ensemble import batch_score, one_by_one, select_ensemble
 from ._keras import average_models, build, fit_network
 from ._progress import trial_progress
 from ._proposer import GenerationProposer, Proposer, generation_size, rank_key
+from ._residual_mlp import ResidualMLPRegressor
 from ._trials import (
     ResultsStore,
     TrialData,
@@ -125,7 +126,9 @@ class _CerebrosSearch:
                     "default architecture of ResidualMLPRegressor), a list of "
                     "Plan objects, or None."
                 )
-            return [residual_plan().to_dict()]
+            # the residual estimators' default network, its joint ensemble too
+            members = ResidualMLPRegressor().n_members
+            return [residual_plan().with_head(1, "linear", members).to_dict()]
         if not isinstance(value, (list, tuple)):
             raise ValueError(
                 f"initial_plans must be 'residual', a list of Plan objects or "
@@ -660,10 +663,11 @@ _SEARCH_DOC = """
         can join the ensemble like any trial, and are never perturbed into
         parents). ``"residual"`` is the architecture of
         :class:`~sklearn_cerebros.ResidualMLPRegressor`'s defaults
-        (:func:`~sklearn_cerebros.architecture.residual_plan`), a strong
-        start that the drawn networks are then combined with, as AutoGluon
-        starts from a portfolio of known-good configurations. Each gets the
-        search's output head and ``n_members``.
+        (:func:`~sklearn_cerebros.architecture.residual_plan`, with its 8
+        joint-ensemble members), a strong start that the drawn networks are
+        then combined with, as AutoGluon starts from a portfolio of
+        known-good configurations. Each gets the search's output head and
+        keeps its own ``members``; ``n_members`` is for the drawn plans.
     n_trials : int, default=8
         Networks to train in all.
     n_generations : int, default=2

@@ -225,12 +225,14 @@ def run_trial(
     try:
         rng = np.random.default_rng(spec.seed)
         name = f"cerebros_trial{spec.index}"
-        if spec.plan is not None:  # an initial plan, trained as it is
+        units, activation, members = head
+        if spec.plan is not None:  # an initial plan: as it is, its members too
             plan = dataclasses.replace(Plan.from_dict(spec.plan), name=name)
+            plan = plan.with_head(units, activation)
             record["initial"] = True
         else:
             plan = wire(space, spec.structure, rng, name=name)
-        plan = plan.with_head(*head)
+            plan = plan.with_head(units, activation, members)
         record.update(plan=plan.to_dict(), **_summary_counts(plan, data.n_features))
         if settings.tensorboard_dir is not None:
             settings = dataclasses.replace(

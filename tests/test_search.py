@@ -521,10 +521,12 @@ def test_residual_initial_plan_is_the_residual_estimators_architecture(
 ):
     X, y = regression_data
     search = CerebrosRegressor(
-        **{**TINY, "n_trials": 1}, initial_plans="residual", n_members=2
+        **{**TINY, "n_trials": 2}, initial_plans="residual", n_members=2
     ).fit(X, y)
-    assert search.best_plan_.levels == residual_plan().levels
-    assert search.best_plan_.members == 2
+    first, drawn = (Plan.from_dict(p) for p in search.search_results_["plan"])
+    assert first.levels == residual_plan().levels
+    # the initial plan keeps the residual estimators' members, drawn ones not
+    assert first.members == 8 and drawn.members == 2
 
 
 @pytest.mark.parametrize(
