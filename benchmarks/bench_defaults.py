@@ -69,6 +69,7 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     },
     "search_bag5": {"cv": 5},
     "search_res": {"initial_plans": "residual"},
+    "search_res_bag5": {"initial_plans": "residual", "cv": 5},
     "search_res_k8": {"initial_plans": "residual", "n_members": 8},
     "search_res_k8_bag5": {"initial_plans": "residual", "n_members": 8, "cv": 5},
     "search_k8_bag5": {"n_members": 8, "cv": 5},
