@@ -657,7 +657,7 @@ _SEARCH_DOC = """
         :class:`~sklearn_cerebros.ResidualMLPRegressor`): members share the
         wired units, each has its own input multipliers and output layer,
         and the network predicts their mean.
-    initial_plans : "residual", list of Plan or None, default=None
+    initial_plans : "residual", list of Plan or None, default="residual"
         Plans trained first, as they are, before the drawn ones: trials 0,
         1, ... of generation 0 (they count in ``n_trials``, are ranked and
         can join the ensemble like any trial, and are never perturbed into
@@ -886,7 +886,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,
-        initial_plans: Any = None,
+        initial_plans: Any = "residual",
         max_time: float | None = None,
         ensemble_size: int = 25,
         cv: Any = None,
@@ -988,7 +988,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,
-        initial_plans: Any = None,
+        initial_plans: Any = "residual",
         max_time: float | None = None,
         ensemble_size: int = 25,
         cv: Any = None,

@@ -12,4 +12,5 @@ TINY = dict(
     batch_size=256,
     learning_rate=3e-2,
     random_state=0,
+    initial_plans=None,  # the drawn plans only: the residual one is not tiny
 )

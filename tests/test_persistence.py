@@ -50,6 +50,7 @@ SEARCH = dict(
     gate_every=1,
     n_trials=2,
     n_generations=1,
+    initial_plans=None,  # drawn plans, so that the model has gated laterals
     **FAST,
 )
 
