@@ -13,8 +13,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_cerebros import CerebrosRegressor
 
-# budgets of 2, 6 and 18 epochs in all; trial 3 is the first promotion
-HALVING = {**TINY, "strategy": "halving", "n_trials": 5, "epochs": 18}
+# rungs of 5 and 15 epochs in all; trial 3 is the first promotion
+HALVING = {**TINY, "strategy": "halving", "n_trials": 5, "epochs": 15}
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_promoted_trials_continue_their_parents_network(tmp_path, regression_dat
     # the same network: the parent's plan (renamed) and its trained weights
     assert record["structure"] == parent["structure"]
     assert {**record["plan"], "name": ""} == {**parent["plan"], "name": ""}
-    assert record["epoch_budget"] == 4 and parent["epoch_budget"] == 2
+    assert record["epoch_budget"] == 10 and parent["epoch_budget"] == 5
     assert record["start_epoch"] == parent["best_epoch"]
     begun = starts.seen["cerebros_trial3"]
     for a, b in zip(begun, _saved(tmp_path, parent["trial"])[0], strict=True):
