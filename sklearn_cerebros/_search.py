@@ -692,13 +692,14 @@ _SEARCH_DOC = """
     ``epochs / 3**k`` for ``k = n-1, ..., 1, 0`` with the smallest rung of at
     least 5 epochs (``epochs=200``: 7, 22, 67 and 200). Rung 0 trains a
     structure drawn at random from the space, wired once, for the first
-    budget. Once a rung holds ``n`` finished trials, its best ``n // 3``
-    (failed trials never) are *promoted*, best first: a promotion is a trial
-    of its own (its own index, seed and record, ``parent`` the trial it
-    continues, ``rung`` one higher) that trains the parent's network on from
-    its weights (each fold's network from its own with ``cv``) for the
-    difference between the two rungs' budgets, with early stopping as ever
-    (``start_epoch`` in ``trials.jsonl``: the epochs its weights had). The
+    budget (``initial_plans`` are its first trials). Once a rung holds ``n``
+    finished trials, its best ``n // 3`` (failed trials never) are
+    *promoted*, best first: a promotion is a trial of its own (its own
+    index, seed and record, ``parent`` the trial it continues, ``rung`` one
+    higher) that trains the parent's network on from its weights (each
+    fold's network from its own with ``cv``) for the difference between the
+    two rungs' budgets, with early stopping as ever (``start_epoch`` in
+    ``trials.jsonl``: the epochs its weights had). The
     optimiser starts afresh (its moments and a ``lr_schedule`` are not
     carried over). Each next trial is the best promotable trial of the
     highest rung that has one, else a fresh structure, until ``n_trials``

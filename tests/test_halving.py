@@ -149,6 +149,17 @@ def test_refit_of_a_promoted_trial_counts_its_parents_epochs(regression_data):
     assert search.n_iter_ == expected == len(search.history_["loss"])
 
 
+def test_initial_plans_start_rung_zero(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**{**HALVING, "n_trials": 4}, initial_plans="residual")
+    search.fit(X, y)
+    table = search.search_results_
+    assert table["initial"] == [True, False, False, False]
+    assert table["rung"] == [0, 0, 0, 1]
+    parent = table["parent"][3]
+    assert {**table["plan"][3], "name": ""} == {**table["plan"][parent], "name": ""}
+
+
 def test_a_bad_strategy_is_a_clear_error(regression_data):
     X, y = regression_data
     with pytest.raises(InvalidParameterError, match="strategy.*'generations'"):
