@@ -27,10 +27,12 @@ from .architecture import (
 
 __all__ = [
     "GenerationProposer",
+    "HalvingProposer",
     "Proposer",
     "TrialSpec",
     "generation_size",
     "rank_key",
+    "rung_budgets",
 ]
 
 _MAX_SEED = 2**31 - 1
@@ -45,6 +47,10 @@ class TrialSpec:
 
     ``plan``, when given, is a plan (as :meth:`Plan.to_dict` gives it) that
     the trial trains as it is, instead of wiring ``structure`` (its sizes).
+    ``parent`` is the trial whose structure was perturbed (generations) or
+    whose trained network this trial trains further (successive halving,
+    ``rung`` above 0). ``epochs`` is the trial's epoch budget; None means the
+    search's ``epochs``.
     """
 
     index: int
@@ -53,6 +59,8 @@ class TrialSpec:
     structure: Structure
     parent: int | None = None
     plan: Mapping[str, Any] | None = None
+    rung: int = 0
+    epochs: int | None = None
 
 
 def structure_of(plan: Mapping[str, Any]) -> Structure:
@@ -204,3 +212,189 @@ def parents_of(records: Records, n: int) -> list[Mapping[str, Any]]:
             seen.add(key)
             parents.append(record)
     return parents[: max(1, n // 2)]
+
+
+def rung_budgets(epochs: int, eta: int, min_epochs: int) -> tuple[int, ...]:
+    """Epochs a network has trained for in all once it finishes each rung.
+
+    ``epochs / eta**k`` for ``k = n - 1, ..., 1, 0``, rounded, with ``n``
+    the most rungs whose smallest budget is still ``min_epochs`` or more
+    (one rung of ``epochs`` when ``epochs`` is below ``min_epochs``).
+
+    Examples
+    --------
+    >>> rung_budgets(200, 3, 2)
+    (2, 7, 22, 67, 200)
+    >>> rung_budgets(200, 3, 5)
+    (7, 22, 67, 200)
+    >>> rung_budgets(6, 3, 2)
+    (2, 6)
+    """
+    top = 0
+    while epochs / eta ** (top + 1) >= min_epochs:
+        top += 1
+    return tuple(sorted({max(1, round(epochs / eta**k)) for k in range(top, -1, -1)}))
+
+
+class HalvingProposer:
+    """Asynchronous successive halving over epochs (ASHA, Li et al., 2020).
+
+    Rung 0 trains the ``initial_plans``, then structures drawn at random from
+    the space, for ``budgets[0]`` epochs (``budgets = rung_budgets(epochs,
+    eta, min_epochs)``). Once a rung ``r`` holds
+    ``n`` finished trials, its best ``n // eta`` (by :func:`rank_key`; failed
+    trials never) may be *promoted*: a promotion is a new trial, with its own
+    index, ``rung = r + 1`` and ``parent`` the trial it continues, that
+    trains the parent's network further for ``budgets[r + 1] - budgets[r]``
+    epochs. Each next trial is the best promotable trial of the highest rung
+    that has one, or else a fresh structure at rung 0, until ``n_trials``
+    trials (promotions included) are proposed.
+
+    Every trial's structure (at rung 0) and seed come from a generator seeded
+    by the search's seed and the trial's index, and a promotion depends only
+    on the finished trials and those proposed but not finished: proposing
+    trial by trial, each after the one before finished (one worker), the
+    same seed gives the same trials, and a resumed search, whose finished
+    trials are handed back, goes on as the uninterrupted one did. With
+    several workers (:meth:`next_trial` whenever one is free) which trials
+    finish first decides the promotions, as in ASHA.
+
+    Parameters
+    ----------
+    space : CerebrosSpace
+        Where rung 0 draws its structures.
+    n_trials : int
+        Trials to propose in all, promotions included.
+    epochs : int
+        The top rung's budget: epochs a network trains for in all.
+    rng : numpy.random.Generator
+        The search's master generator; one number is drawn from it.
+    eta : int, default=3
+        One trial in ``eta`` of a rung is promoted; budgets grow ``eta``-fold.
+    min_epochs : int, default=2
+        Smallest budget of rung 0 (see :func:`rung_budgets`).
+    batch : int, default=1
+        Trials :meth:`next_trials` proposes at once (the search's ``n_jobs``
+        when it waits for a batch to finish before asking again).
+    initial_plans : sequence of dict, default=()
+        Plans (as :meth:`Plan.to_dict` gives them) trained first, as they
+        are: trials ``0`` to ``len(initial_plans) - 1``, at rung 0, promoted
+        like any other.
+    """
+
+    def __init__(
+        self,
+        space: CerebrosSpace,
+        *,
+        n_trials: int,
+        epochs: int,
+        rng: np.random.Generator,
+        eta: int = 3,
+        min_epochs: int = 2,
+        batch: int = 1,
+        initial_plans: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        if eta < 2 or min_epochs < 1 or batch < 1:
+            raise ValueError(
+                f"eta must be at least 2, min_epochs and batch at least 1; got "
+                f"eta={eta}, min_epochs={min_epochs}, batch={batch}."
+            )
+        self.space, self.n_trials, self.eta, self.batch = space, n_trials, eta, batch
+        self.budgets = rung_budgets(epochs, eta, min_epochs)
+        self.initial_plans = list(initial_plans)
+        self._seed = int(rng.integers(_MAX_SEED))
+        self._proposed: dict[int, TrialSpec] = {}
+
+    def next_trials(self, records: Records) -> list[TrialSpec]:
+        """Up to ``batch`` next trials (see :class:`Proposer`).
+
+        The trials proposed before and not yet in ``records`` count as
+        running: they are not proposed again.
+        """
+        specs: list[TrialSpec] = []
+        while len(specs) < self.batch and (spec := self.next_trial(records)):
+            specs.append(spec)
+        return specs
+
+    def next_trial(self, records: Records) -> TrialSpec | None:
+        """The one next trial, or None when ``n_trials`` are proposed.
+
+        ``records`` are the finished trials; those proposed but not in them
+        are running. Finished trials this proposer did not propose (a
+        resumed search) are taken as proposed.
+        """
+        for index, record in records.items():
+            if index not in self._proposed:
+                self._proposed[index] = _spec_of(record)
+        index = next(
+            i for i in range(len(self._proposed) + 1) if i not in self._proposed
+        )
+        if index >= self.n_trials:
+            return None
+        # Trial ``index`` was proposed when only earlier trials had finished:
+        # a resumed search, which may hold later ones, decides as it did.
+        earlier = {i: r for i, r in records.items() if i < index}
+        if index < len(self.initial_plans):
+            spec = self._fresh(index)
+        else:
+            spec = self._promotion(index, earlier) or self._fresh(index)
+        self._proposed[index] = spec
+        return spec
+
+    def _rng(self, index: int) -> np.random.Generator:
+        return np.random.default_rng([self._seed, index])
+
+    def _fresh(self, index: int) -> TrialSpec:
+        """Trial ``index`` at rung 0: an initial plan, or a structure drawn."""
+        rng = self._rng(index)
+        budget = self.budgets[0]
+        if index < len(self.initial_plans):
+            plan = self.initial_plans[index]
+            seed = int(rng.integers(_MAX_SEED))
+            return TrialSpec(
+                index, 0, seed, structure_of(plan), plan=plan, epochs=budget
+            )
+        structure = sample_structure(self.space, rng)
+        seed = int(rng.integers(_MAX_SEED))
+        return TrialSpec(index, 0, seed, structure, epochs=budget)
+
+    def _promotion(self, index: int, records: Records) -> TrialSpec | None:
+        """The best promotable trial of the highest rung that has one, promoted.
+
+        A trial is promoted once at most, even when a resumed search (with
+        several workers) holds its promotion under a later index.
+        """
+        promoted = {s.parent for s in self._proposed.values() if s.rung > 0}
+        for rung in range(len(self.budgets) - 2, -1, -1):
+            finished = [r for r in records.values() if r.get("rung", 0) == rung]
+            top = sorted(finished, key=rank_key)[: len(finished) // self.eta]
+            for record in top:
+                if _succeeded(record) and record["trial"] not in promoted:
+                    seed = int(self._rng(index).integers(_MAX_SEED))
+                    return TrialSpec(
+                        index,
+                        rung + 1,
+                        seed,
+                        Structure(tuple(map(tuple, record["structure"]))),
+                        parent=record["trial"],
+                        rung=rung + 1,
+                        epochs=self.budgets[rung + 1] - self.budgets[rung],
+                    )
+        return None
+
+
+def _succeeded(record: Mapping[str, Any]) -> bool:
+    return record["status"] == "ok" and bool(np.isfinite(record["score"]))
+
+
+def _spec_of(record: Mapping[str, Any]) -> TrialSpec:
+    """The spec of a finished trial, read back from its record."""
+    return TrialSpec(
+        int(record["trial"]),
+        int(record.get("generation", 0)),
+        int(record["seed"]),
+        Structure(tuple(map(tuple, record["structure"]))),
+        parent=record.get("parent"),
+        rung=int(record.get("rung", 0)),
+        epochs=record.get("epoch_budget"),
+    )

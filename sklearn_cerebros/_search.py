@@ -14,6 +14,8 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from numbers import Integral, Real
 from typing import Any
 
@@ -29,13 +31,21 @@ from ._compat import _fit_context
 from ._ensemble import batch_score, one_by_one, select_ensemble
 from ._keras import average_models, build, fit_network
 from ._progress import trial_progress
-from ._proposer import GenerationProposer, Proposer, generation_size, rank_key
+from ._proposer import (
+    GenerationProposer,
+    HalvingProposer,
+    Proposer,
+    TrialSpec,
+    generation_size,
+    rank_key,
+)
 from ._residual_mlp import ResidualMLPRegressor
 from ._trials import (
     ResultsStore,
     TrialData,
     TrialResult,
     TrialRunner,
+    WarmStart,
     score_raw,
     worker_threads,
 )
@@ -44,6 +54,10 @@ from .architecture import CerebrosSpace, Plan, residual_plan
 __all__ = ["CerebrosClassifier", "CerebrosRegressor"]
 
 _SPACE_FIELDS = tuple(f.name for f in dataclasses.fields(CerebrosSpace))
+# Successive halving: one trial in _HALVING_ETA of a rung is promoted, and
+# rung 0 trains for at least _HALVING_MIN_EPOCHS (see rung_budgets).
+_HALVING_ETA = 3
+_HALVING_MIN_EPOCHS = 5
 # Settings that change how a search runs or reports, not which trials it holds.
 # The budget (n_trials, max_time) is among them: a resumed search may grow.
 _NOT_IN_FINGERPRINT = {
@@ -66,6 +80,7 @@ _SEARCH_CONSTRAINTS: dict = {
     "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     "n_generations": [Interval(Integral, 1, None, closed="left")],
     "n_wirings": [Interval(Integral, 1, None, closed="left")],
+    "strategy": [StrOptions({"generations", "halving"})],
     "max_time": [Interval(Real, 0, None, closed="neither"), None],
     "scoring": [StrOptions(set(get_scorer_names())), callable, None],
     "refit": ["boolean"],
@@ -205,18 +220,7 @@ class _CerebrosSearch:
                 fingerprint["folds"] = _digest(folds)
             store = ResultsStore(self.results_dir, fingerprint, self.resume)
         records = store.load() if store is not None else {}
-        proposer = GenerationProposer(
-            space,
-            n_trials=self.n_trials,
-            # A resumed search keeps the generation size it started with, so a
-            # larger n_trials adds generations and redraws the same earlier trials.
-            generation_size=store.fingerprint["generation_size"]
-            if store is not None
-            else self._generation_size(),
-            n_wirings=self.n_wirings,
-            rng=np.random.default_rng(data.seed),
-            initial_plans=self._initial_plans(),
-        )
+        proposer = self._proposer(space, store, np.random.default_rng(data.seed))
         start = time.perf_counter()
         kept, out_of_time = self._run_trials(
             proposer, self._trial_arguments(space, data, folds), records, store, data
@@ -225,6 +229,39 @@ class _CerebrosSearch:
         if self.checkpoint_path is not None:
             self.model_.save(os.fspath(self.checkpoint_path))
         return self
+
+    def _proposer(
+        self,
+        space: CerebrosSpace,
+        store: ResultsStore | None,
+        rng: np.random.Generator,
+    ) -> Proposer:
+        """The strategy's proposer, drawing from the search's master generator."""
+        if self.strategy == "halving":
+            return HalvingProposer(
+                space,
+                n_trials=self.n_trials,
+                epochs=self.epochs,
+                rng=rng,
+                eta=_HALVING_ETA,
+                min_epochs=_HALVING_MIN_EPOCHS,
+                # without a worker of its own each (see TrialRunner), the
+                # search trains n_jobs trials and waits for all of them
+                batch=effective_n_jobs(self.n_jobs),
+                initial_plans=self._initial_plans(),
+            )
+        return GenerationProposer(
+            space,
+            n_trials=self.n_trials,
+            # A resumed search keeps the generation size it started with, so a
+            # larger n_trials adds generations and redraws the same earlier trials.
+            generation_size=store.fingerprint["generation_size"]
+            if store is not None
+            else self._generation_size(),
+            n_wirings=self.n_wirings,
+            rng=rng,
+            initial_plans=self._initial_plans(),
+        )
 
     def _folds(self, data: FitData) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """Bagging folds of the training rows, from ``cv`` (None: no bagging)."""
@@ -303,32 +340,100 @@ class _CerebrosSearch:
         returns the successful trials (with their weights and held-out
         outputs) and whether ``max_time`` cut the search short.
         With ``max_time`` set, trials start ``n_jobs`` at a time so that the
-        budget is checked between them.
+        budget is checked between them. Successive halving with several
+        loky workers runs asynchronously (see :meth:`_run_async`).
         """
         kept = self._kept_of(records, store)
         progress = trial_progress(self.verbose, self.n_trials, len(records))
         start = time.perf_counter()
-        runner = TrialRunner(self.n_jobs, self.n_trials - len(records))
+
+        def out_of_time() -> bool:
+            return bool(self.max_time) and time.perf_counter() - start > self.max_time
+
+        def finished(result: TrialResult) -> None:
+            records[result.record["trial"]] = result.record
+            self._keep(result, kept, store, data.n_features)
+            if store is not None:
+                store.append(result.record)
+            progress.advance(
+                max((r.record["score"] for r in kept.values()), default=None)
+            )
+
+        runner = TrialRunner(
+            self.n_jobs,
+            self.n_trials - len(records),
+            asynchronous=isinstance(proposer, HalvingProposer),
+        )
         with worker_threads(self.n_jobs), runner:
+            if runner.asynchronous:
+                assert isinstance(proposer, HalvingProposer)
+                cut = self._run_async(
+                    proposer, runner, arguments, records, kept, finished, out_of_time
+                )
+                progress.close()
+                return kept, cut
             while specs := proposer.next_trials(records):
                 todo = [s for s in specs if s.index not in records]
                 step = effective_n_jobs(self.n_jobs) if self.max_time else len(todo)
                 for lo in range(0, len(todo), max(1, step)):
-                    if self.max_time and time.perf_counter() - start > self.max_time:
+                    if out_of_time():
                         progress.close()
                         return kept, True
-                    for result in runner.run(todo[lo : lo + step], **arguments):
-                        records[result.record["trial"]] = result.record
-                        self._keep(result, kept, store, data.n_features)
-                        if store is not None:
-                            store.append(result.record)
-                        progress.advance(
-                            max(
-                                (r.record["score"] for r in kept.values()), default=None
-                            )
-                        )
+                    batch = todo[lo : lo + step]
+                    starts = {
+                        s.index: w
+                        for s in batch
+                        if (w := self._warm_start(s, kept)) is not None
+                    }
+                    for result in runner.run(batch, starts, **arguments):
+                        finished(result)
         progress.close()
         return kept, False
+
+    def _run_async(
+        self,
+        proposer: HalvingProposer,
+        runner: TrialRunner,
+        arguments: dict[str, Any],
+        records: dict[int, dict[str, Any]],
+        kept: dict[int, TrialResult],
+        finished: Callable[[TrialResult], None],
+        out_of_time: Callable[[], bool],
+    ) -> bool:
+        """Keep every worker busy: a new trial as soon as one finishes (ASHA).
+
+        Returns whether ``max_time`` stopped the search; the trials running
+        then finish first.
+        """
+        running: dict[Future, int] = {}
+        cut = False
+        while True:
+            while len(running) < runner.workers and not cut:
+                cut = out_of_time()
+                spec = None if cut else proposer.next_trial(records)
+                if spec is None:
+                    break
+                future = runner.submit(spec, self._warm_start(spec, kept), **arguments)
+                running[future] = spec.index
+            if not running:
+                return cut
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=running.__getitem__):
+                del running[future]
+                finished(future.result())
+
+    def _warm_start(
+        self, spec: TrialSpec, kept: dict[int, TrialResult]
+    ) -> WarmStart | None:
+        """A promoted trial's start: its parent's plan and trained weights."""
+        if spec.rung == 0 or spec.parent is None:
+            return None
+        parent = kept[spec.parent]
+        record = parent.record
+        trained = record["best_epoch"] if self.early_stopping else record["epochs"]
+        return WarmStart(
+            record["plan"], parent.weights, record.get("start_epoch", 0) + trained
+        )
 
     def _holds_out(self) -> bool:
         return self.cv is None  # bagging holds out each fold in turn
@@ -434,7 +539,7 @@ class _CerebrosSearch:
         self.best_plan_ = Plan.from_dict(best.record["plan"])
         self.plan_ = self.best_plan_
         self.history_ = {k: list(v) for k, v in best.record["history"].items()}
-        self.n_iter_ = int(best.record["epochs"])
+        self.n_iter_ = int(best.record.get("start_epoch", 0) + best.record["epochs"])
         self.n_trials_ = len(ordered)
         self.search_time_ = elapsed
         self.time_budget_exhausted_ = out_of_time
@@ -453,8 +558,9 @@ class _CerebrosSearch:
     ) -> Any:
         """Retrain a trial's plan on training and validation rows together.
 
-        Trains for the trial's best epoch count, from its seed; the best
-        trial's history becomes ``history_``.
+        Trains for the trial's best epoch count (counted from scratch for a
+        promoted trial of successive halving: its ``start_epoch`` plus its
+        own), from its seed; the best trial's history becomes ``history_``.
         """
         X, y, w = data.train
         if data.validation is not None:
@@ -469,7 +575,7 @@ class _CerebrosSearch:
                 logs = os.path.join(logs, f"trial_{record['trial']:03d}")
         settings = dataclasses.replace(
             self._settings(),
-            epochs=int(record["best_epoch"]),
+            epochs=int(record.get("start_epoch", 0) + record["best_epoch"]),
             early_stopping=False,
             verbose=max(0, self.verbose - 1),
             checkpoint_path=None,
@@ -518,6 +624,7 @@ _COLUMNS = (
     "generation",
     "parent",
     "initial",
+    "rung",
     "seed",
     "status",
     "score",
@@ -551,6 +658,8 @@ def _results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
                 table[column].append(-1 if parent is None else parent)
             elif column == "initial":
                 table[column].append(bool(record.get(column, False)))
+            elif column == "rung":
+                table[column].append(record.get(column, 0))
             else:
                 table[column].append(record.get(column))
     return table
@@ -577,6 +686,35 @@ _SEARCH_DOC = """
     level or a unit, or resize a unit, within the ranges) and draws fresh
     wiring for it.
 
+    **Successive halving** (``strategy="halving"``, asynchronous as in ASHA,
+    Li et al., 2020) trains many structures briefly and the best longer.
+    The epochs a network has trained for in all climb a ladder of rungs,
+    ``epochs / 3**k`` for ``k = n-1, ..., 1, 0`` with the smallest rung of at
+    least 5 epochs (``epochs=200``: 7, 22, 67 and 200). Rung 0 trains a
+    structure drawn at random from the space, wired once, for the first
+    budget (``initial_plans`` are its first trials). Once a rung holds ``n``
+    finished trials, its best ``n // 3`` (failed trials never) are
+    *promoted*, best first: a promotion is a trial of its own (its own
+    index, seed and record, ``parent`` the trial it continues, ``rung`` one
+    higher) that trains the parent's network on from its weights (each
+    fold's network from its own with ``cv``) for the difference between the
+    two rungs' budgets, with early stopping as ever (``start_epoch`` in
+    ``trials.jsonl``: the epochs its weights had). The
+    optimiser starts afresh (its moments and a ``lr_schedule`` are not
+    carried over). Each next trial is the best promotable trial of the
+    highest rung that has one, else a fresh structure, until ``n_trials``
+    trials, promotions included; every trial is scored and can join the
+    ensemble.
+    ``n_generations`` and ``n_wirings`` play no part. With ``n_jobs=1`` the
+    search repeats with ``random_state`` and a resumed search goes on as the
+    uninterrupted one would; with ``n_jobs`` above 1 on joblib's default
+    (loky) backend each worker takes the next trial as soon as it is free,
+    so which trials finish first shapes the promotions and the results vary
+    from run to run (under another joblib backend, such as Dask, ``n_jobs``
+    trials run at a time and the next ones are chosen when all have
+    finished). It suits a large ``n_trials`` under a ``max_time``: with a
+    handful of trials most of them stop at the lowest rung.
+
     **Trials.** Each trial has its own seed, drawn from ``random_state``: it
     wires its plan, initialises and trains the network with early stopping
     (best weights restored, so the score and the kept model agree) and is
@@ -587,8 +725,8 @@ _SEARCH_DOC = """
     cluster. A trial's plan, initial weights and training come from its seed
     alone, so it gives the same result in-process, in joblib's worker
     processes and on Dask workers, freshly started ones included; the results
-    do not depend on ``n_jobs`` (with ``max_time`` set, where the budget cuts
-    the search does).
+    of generations do not depend on ``n_jobs`` (with ``max_time`` set, where
+    the budget cuts the search does).
 
     **Bagging.** With ``cv`` (say ``cv=5``) every trial trains one network
     per fold, each early-stopped on its held-out fold, and is ranked on its
@@ -668,12 +806,22 @@ _SEARCH_DOC = """
         then combined with, as AutoGluon starts from a portfolio of
         known-good configurations. Each gets the search's output head and
         keeps its own ``members``; ``n_members`` is for the drawn plans.
+        With ``strategy="halving"`` they are the first trials of rung 0,
+        promoted like any other.
     n_trials : int, default=8
         Networks to train in all.
     n_generations : int, default=2
-        Generations of the search.
+        Generations of the search (``strategy="generations"``).
     n_wirings : int, default=1
-        Wirings tried for each structure.
+        Wirings tried for each structure (``strategy="generations"``).
+    strategy : {"generations", "halving"}, default="generations"
+        Which trials the search trains (see above): ``"generations"`` of
+        random structures and perturbations of the best, each trained for up
+        to ``epochs``; or ``"halving"``, successive halving over epochs, many
+        random structures trained briefly and the best trained on from their
+        weights. On Ames within ``max_time=120`` (``python -m
+        benchmarks.bench_halving``) halving did not beat generations, so
+        generations stay the default.
     max_time : float, default=None
         Wall-clock budget in seconds: no new trial starts after it (running
         trials finish). ``time_budget_exhausted_`` says whether it ran out.
@@ -782,9 +930,11 @@ _SEARCH_ATTRIBUTES = """
     ----------
     search_results_ : dict of str to list
         One entry per trial, like ``cv_results_`` (load it with
-        ``pandas.DataFrame``): trial, generation, parent (the trial whose
-        structure was perturbed, -1 for a sampled one), initial (whether it
-        is one of ``initial_plans``), seed, status, score,
+        ``pandas.DataFrame``): trial, generation (with successive halving the
+        rung), parent (the trial whose structure was perturbed, or whose
+        network a promotion continues; -1 for a sampled one), initial
+        (whether it is one of ``initial_plans``), rung (0 for a network
+        trained from scratch), seed, status, score,
         rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
         structure, the plan as a dict, the error text of a failed trial, and
         its ``ensemble_weight`` (0 outside the ensemble).
@@ -804,9 +954,10 @@ _SEARCH_ATTRIBUTES = """
         The fitted network: the members averaged with their weights (the
         best trial's network itself when it is the only member).
     history_ : dict of str to list of float
-        The best trial's per-epoch losses.
+        The best trial's per-epoch losses (of its own epochs only when it
+        continued another trial's network).
     n_iter_ : int
-        Epochs the fitted network was trained for.
+        Epochs the fitted network was trained for, counted from scratch.
     n_trials_ : int
         Trials finished.
     search_time_ : float
@@ -887,6 +1038,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_generations: int = 2,
         n_wirings: int = 1,
         initial_plans: Any = "residual",
+        strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,
         cv: Any = None,
@@ -989,6 +1141,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_generations: int = 2,
         n_wirings: int = 1,
         initial_plans: Any = "residual",
+        strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,
         cv: Any = None,

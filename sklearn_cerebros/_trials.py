@@ -3,9 +3,11 @@
 A trial wires a structure into a plan with its own seed, builds it, trains it
 with early stopping (best weights restored) and scores it on the held-out
 rows; with cross-validated bagging it trains one network per fold and scores
-their out-of-fold outputs on every row. It is a plain function of plain data
-so that joblib can run it in another process or on a Dask worker; it returns
-a plain record and, when it succeeded, the trained weights.
+their out-of-fold outputs on every row. A promoted trial of successive
+halving trains its parent's networks further instead, from weights the search
+hands it (:class:`WarmStart`). It is a plain function of plain data so that
+joblib can run it in another process or on a Dask worker; it returns a plain
+record and, when it succeeded, the trained weights.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import json
 import os
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from ._backend import keras
 from ._compat import default_joblib_backend
-from ._keras import SparseRows, TrainSettings, fit_network, predict_array
+from ._keras import SparseRows, TrainSettings, build, fit_network, predict_array
 from ._proposer import TrialSpec
 from .architecture import CerebrosSpace, Plan, wire
 
@@ -39,6 +42,7 @@ __all__ = [
     "TrialResult",
     "TrialRunner",
     "TrialSpec",
+    "WarmStart",
     "run_trial",
     "score_raw",
     "worker_threads",
@@ -75,6 +79,21 @@ class TrialResult:
     record: dict[str, Any]
     weights: list[list[np.ndarray]] | None = field(default=None, repr=False)
     raw: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass
+class WarmStart:
+    """Where a promoted trial starts: its parent's plan and trained networks.
+
+    ``weights`` holds one list of weight arrays per network of the parent
+    (one per fold when bagged), ``epochs`` the epochs they have been trained
+    for in all (the parent's best epoch, which early stopping restored, plus
+    its own ``start_epoch``).
+    """
+
+    plan: dict[str, Any]
+    weights: list[list[np.ndarray]] = field(repr=False)
+    epochs: int
 
 
 class _Outputs:
@@ -146,10 +165,25 @@ def _train_and_predict(
     seed: int,
     n_features: int,
     rng: np.random.Generator,
+    start: list[np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], dict[str, list[float]], np.ndarray]:
-    """Weights, history and raw outputs on ``scored`` of one trained network."""
+    """Weights, history and raw outputs on ``scored`` of one trained network.
+
+    With ``start`` weights the network of ``plan`` trains on from them.
+    """
+    model = None
+    if start is not None:
+        model = build(plan, n_features)
+        model.set_weights(start)
     trained = fit_network(
-        plan, train, validation, settings, seed=seed, n_features=n_features, rng=rng
+        plan,
+        train,
+        validation,
+        settings,
+        seed=seed,
+        n_features=n_features,
+        model=model,
+        rng=rng,
     )
     raw = predict_array(trained.model, scored, compiled=False)
     return trained.model.get_weights(), trained.history, raw
@@ -167,9 +201,16 @@ def fold_seed(seed: int, fold: int) -> int:
 
 
 def _bagged(
-    plan: Plan, data: TrialData, settings: TrainSettings, seed: int
+    plan: Plan,
+    data: TrialData,
+    settings: TrainSettings,
+    seed: int,
+    start: list[list[np.ndarray]] | None = None,
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
-    """One network per fold: weights, histories and out-of-fold raw outputs."""
+    """One network per fold: weights, histories and out-of-fold raw outputs.
+
+    With ``start``, fold ``k``'s network trains on from ``start[k]``.
+    """
     X = data.train[0]
     raw: np.ndarray | None = None
     weights, histories = [], []
@@ -184,6 +225,7 @@ def _bagged(
             fold_seed(seed, fold),
             data.n_features,
             np.random.default_rng(fold_seed(seed, fold)),
+            None if start is None else start[fold],
         )
         if raw is None:
             raw = np.empty((len(X), *fold_raw.shape[1:]), fold_raw.dtype)
@@ -203,11 +245,16 @@ def run_trial(
     target: Any,
     scorer: Any,
     classifier: bool,
+    warm_start: WarmStart | None = None,
 ) -> TrialResult:
-    """Wire, build, train and score one network.
+    """Wire, build, train and score one network (one per fold when bagged).
 
-    Returns a record whatever happens: a failure is recorded with its error
-    text and a NaN score, never raised (an interrupt still propagates).
+    ``spec.epochs``, when set, replaces ``settings.epochs``. With a
+    ``warm_start`` the trial wires nothing: it trains the parent's plan on
+    from the parent's weights (each fold's network from its own), with a
+    fresh optimiser. Returns a record whatever happens: a failure is recorded
+    with its error text and a NaN score, never raised (an interrupt still
+    propagates).
     """
     # Clearing Keras's global state keeps memory flat over many trials; the
     # dtype policy is the caller's setting, so it survives the clearing.
@@ -218,15 +265,22 @@ def run_trial(
         "trial": spec.index,
         "generation": spec.generation,
         "parent": spec.parent,
+        "rung": spec.rung,
         "seed": spec.seed,
         "structure": [list(level) for level in spec.structure.neurons],
+        "start_epoch": 0 if warm_start is None else warm_start.epochs,
     }
+    if spec.epochs is not None:
+        record["epoch_budget"] = spec.epochs
+        settings = dataclasses.replace(settings, epochs=spec.epochs)
     start = time.perf_counter()
     try:
         rng = np.random.default_rng(spec.seed)
         name = f"cerebros_trial{spec.index}"
         units, activation, members = head
-        if spec.plan is not None:  # an initial plan: as it is, its members too
+        if warm_start is not None:  # a promotion: the parent's network, on
+            plan = dataclasses.replace(Plan.from_dict(warm_start.plan), name=name)
+        elif spec.plan is not None:  # an initial plan: as it is, its members too
             plan = dataclasses.replace(Plan.from_dict(spec.plan), name=name)
             plan = plan.with_head(units, activation)
             record["initial"] = True
@@ -252,10 +306,17 @@ def run_trial(
                 spec.seed,
                 data.n_features,
                 rng,
+                None if warm_start is None else warm_start.weights[0],
             )
             weights, histories = [one], [history]
         else:
-            weights, histories, raw = _bagged(plan, data, settings, spec.seed)
+            weights, histories, raw = _bagged(
+                plan,
+                data,
+                settings,
+                spec.seed,
+                None if warm_start is None else warm_start.weights,
+            )
             # a fold's best epoch, for a refit on every row: their median
             record["fold_best_epochs"] = [_best_epoch(h) for h in histories]
         score = score_raw(scorer, target, classifier, raw, scored[0], data.y_score)
@@ -337,24 +398,51 @@ class TrialRunner:
     - otherwise in this process, where the growth is bounded by
       :data:`IN_PROCESS_TRIALS` trials (JAX and PyTorch do not leak this way).
 
+    With ``asynchronous=True``, ``n_jobs`` above 1 and loky as the active
+    backend, the runner owns ``n_jobs`` loky worker processes and
+    :meth:`submit` hands each trial to the next free one (successive halving
+    proposes a trial whenever a worker is free); :attr:`asynchronous` says
+    whether it does. Otherwise :meth:`run` trains a batch and returns when
+    all of it has finished.
+
     Use it as a context manager; leaving it (also on an interrupt) stops the
-    worker process it started.
+    worker processes it started.
     """
 
-    def __init__(self, n_jobs: int | None, n_trials: int) -> None:
+    def __init__(
+        self, n_jobs: int | None, n_trials: int, asynchronous: bool = False
+    ) -> None:
         self.n_jobs = n_jobs
+        workers = effective_n_jobs(n_jobs)
         self.in_worker = (
-            effective_n_jobs(n_jobs) == 1
+            workers == 1
             and n_trials > IN_PROCESS_TRIALS
             and keras.backend.backend() == "tensorflow"
             and default_joblib_backend()
         )
+        self.asynchronous = bool(
+            asynchronous and workers > 1 and default_joblib_backend()
+        )
+        self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> TrialRunner:
-        if self.in_worker:
-            self._executor = ProcessPoolExecutor(max_workers=1)
+        if self.in_worker or self.asynchronous:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers if self.asynchronous else 1
+            )
         return self
+
+    def submit(
+        self, spec: TrialSpec, warm_start: WarmStart | None, **kwargs: Any
+    ) -> Future:
+        """Start ``run_trial(spec, warm_start=warm_start, **kwargs)`` on a worker.
+
+        Only in an asynchronous runner, inside its ``with`` block.
+        """
+        if not self.asynchronous or self._executor is None:
+            raise RuntimeError("submit needs an asynchronous runner, entered.")
+        return self._executor.submit(run_trial, spec, warm_start=warm_start, **kwargs)
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         if self._executor is not None:
@@ -362,13 +450,25 @@ class TrialRunner:
             self._executor.shutdown(wait=exc_type is None, kill_workers=True)
             self._executor = None
 
-    def run(self, specs: list[TrialSpec], **kwargs: Any) -> Iterator[TrialResult]:
-        """Results of ``run_trial(spec, **kwargs)`` in the order of ``specs``."""
+    def run(
+        self,
+        specs: list[TrialSpec],
+        starts: Mapping[int, WarmStart] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[TrialResult]:
+        """Results of ``run_trial(spec, **kwargs)`` in the order of ``specs``.
+
+        ``starts`` maps a trial's index to its warm start, if it has one.
+        """
+        starts = starts or {}
+        calls = [
+            (spec, {**kwargs, "warm_start": starts.get(spec.index)}) for spec in specs
+        ]
         if self._executor is None:
             return Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(run_trial)(spec, **kwargs) for spec in specs
+                delayed(run_trial)(spec, **args) for spec, args in calls
             )
-        futures = [self._executor.submit(run_trial, s, **kwargs) for s in specs]
+        futures = [self._executor.submit(run_trial, s, **args) for s, args in calls]
         return (future.result() for future in futures)
 
 

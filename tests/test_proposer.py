@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sklearn_cerebros._proposer import (
     GenerationProposer,
+    HalvingProposer,
     TrialSpec,
     generation_size,
     rank_key,
+    rung_budgets,
 )
 from sklearn_cerebros.architecture import CerebrosSpace, Structure, residual_plan
 
@@ -34,6 +37,9 @@ def _record(spec: TrialSpec, score: float, status: str = "ok") -> dict:
         "trial": spec.index,
         "seed": spec.seed,
         "generation": spec.generation,
+        "parent": spec.parent,
+        "rung": spec.rung,
+        "epoch_budget": spec.epochs,
         "status": status,
         "score": score,
         "structure": [list(level) for level in spec.structure.neurons],
@@ -189,3 +195,177 @@ def test_without_initial_plans_the_trials_are_unchanged():
         initial_plans=[],
     )
     assert _run(empty, lambda spec: spec.seed % 7) == plain
+
+
+# -- successive halving ----------------------------------------------------------
+
+
+def _halving(
+    n_trials=30, epochs=54, seed=0, eta=3, min_epochs=2, batch=1, initial_plans=()
+):
+    return HalvingProposer(
+        SPACE,
+        n_trials=n_trials,
+        epochs=epochs,
+        rng=np.random.default_rng(seed),
+        eta=eta,
+        min_epochs=min_epochs,
+        batch=batch,
+        initial_plans=initial_plans,
+    )
+
+
+def _score(spec: TrialSpec) -> float:
+    """A trial's fake score: a promotion improves on its parent's structure."""
+    return -float(spec.seed % 101) + 10 * spec.rung
+
+
+def _fails(spec: TrialSpec) -> bool:
+    return spec.seed % 5 == 0
+
+
+def _drive(proposer, n_running=1, order_seed=0, score_of=_score, fails=_fails):
+    """Run a halving search with ``n_running`` trials at once, finishing in a
+    random order; returns the records and, for each proposed trial, the
+    records finished when it was proposed."""
+    order = np.random.default_rng(order_seed)
+    records: dict[int, dict] = {}
+    seen: dict[int, dict] = {}
+    running: list[TrialSpec] = []
+    while True:
+        while len(running) < n_running:
+            spec = proposer.next_trial(records)
+            if spec is None:
+                break
+            seen[spec.index] = dict(records)
+            running.append(spec)
+        if not running:
+            return records, seen
+        spec = running.pop(int(order.integers(len(running))))
+        failed = fails(spec)
+        records[spec.index] = _record(
+            spec, np.nan if failed else score_of(spec), "failed" if failed else "ok"
+        )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    epochs=st.integers(1, 300),
+    eta=st.integers(2, 4),
+    min_epochs=st.integers(1, 10),
+)
+def test_rung_budgets_increase_to_epochs(epochs, eta, min_epochs):
+    budgets = rung_budgets(epochs, eta, min_epochs)
+    assert budgets[-1] == epochs
+    assert list(budgets) == sorted(set(budgets)) and budgets[0] >= 1
+    if len(budgets) > 1:
+        assert budgets[0] >= min(min_epochs, epochs) - 1  # rounding
+        assert epochs / eta ** len(budgets) < min_epochs  # no room for another
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_trials=st.integers(1, 60),
+    eta=st.integers(2, 4),
+    n_running=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_halving_promotes_only_the_top_of_a_rung_never_a_failure(
+    n_trials, eta, n_running, seed
+):
+    proposer = _halving(n_trials, epochs=54, seed=seed, eta=eta)
+    budgets = proposer.budgets
+    records, seen = _drive(proposer, n_running, order_seed=seed)
+    assert sorted(records) == list(range(n_trials))  # exactly n_trials, in all
+    assert proposer.next_trial(records) is None
+    parents = [r["parent"] for r in records.values() if r["rung"] > 0]
+    assert len(parents) == len(set(parents))  # each trial promoted at most once
+    for index, record in records.items():
+        rung = record["rung"]
+        # the budget grows by rung: a promotion trains up to the next rung's
+        assert record["epoch_budget"] == budgets[rung] - (
+            budgets[rung - 1] if rung else 0
+        )
+        if rung == 0:
+            assert record["parent"] is None
+            continue
+        parent = records[record["parent"]]
+        assert parent["rung"] == rung - 1 and parent["trial"] < index
+        assert parent["status"] == "ok"
+        assert parent["structure"] == record["structure"]
+        # among the best 1/eta of the rung's trials finished at the time
+        finished = [r for r in seen[index].values() if r["rung"] == rung - 1]
+        top = sorted(finished, key=rank_key)[: len(finished) // eta]
+        assert parent in top
+
+
+@settings(max_examples=25, deadline=None)
+@given(n_trials=st.integers(1, 50), seed=st.integers(0, 2**16))
+def test_halving_is_deterministic_and_a_resume_goes_on_as_before(n_trials, seed):
+    whole, _ = _drive(_halving(n_trials, seed=seed))
+    assert _drive(_halving(n_trials, seed=seed))[0] == whole
+    # a search cut after any trial and resumed proposes the same trials
+    cut = seed % (n_trials + 1)
+    resumed = _halving(n_trials, seed=seed)
+    records = {i: r for i, r in whole.items() if i < cut}
+    while (spec := resumed.next_trial(records)) is not None:
+        assert spec.index not in records
+        failed = _fails(spec)
+        records[spec.index] = _record(
+            spec, np.nan if failed else _score(spec), "failed" if failed else "ok"
+        )
+    assert records == whole
+
+
+def test_halving_climbs_the_rungs_with_growing_budgets():
+    proposer = _halving(n_trials=40, epochs=18, eta=3)
+    assert proposer.budgets == (2, 6, 18)
+    records, _ = _drive(proposer, fails=lambda spec: False)
+    rungs = [records[i]["rung"] for i in sorted(records)]
+    # three fresh trials, then the best of them goes on to rung 1
+    assert rungs[:4] == [0, 0, 0, 1]
+    assert records[3]["parent"] == max(range(3), key=lambda i: records[i]["score"])
+    assert 2 in rungs
+    assert {records[i]["epoch_budget"] for i in records} == {2, 4, 12}
+    # rung 0 draws random structures from the space
+    assert all(
+        _in_space(Structure(tuple(map(tuple, r["structure"]))))
+        for r in records.values()
+    )
+
+
+def test_halving_seeds_depend_on_the_search_seed():
+    a, _ = _drive(_halving(seed=1))
+    b, _ = _drive(_halving(seed=2))
+    assert [r["seed"] for r in a.values()] != [r["seed"] for r in b.values()]
+
+
+def test_halving_proposes_a_batch_of_running_trials_without_repeats():
+    proposer = _halving(n_trials=10, batch=3)
+    first = proposer.next_trials({})
+    assert [s.index for s in first] == [0, 1, 2]
+    records = {s.index: _record(s, _score(s)) for s in first}
+    second = proposer.next_trials(records)
+    assert [s.index for s in second] == [3, 4, 5]
+    assert second[0].rung == 1 and second[0].parent in records
+    assert [s.rung for s in second[1:]] == [0, 0]  # one promotion per finished 3
+
+
+def test_halving_trains_initial_plans_first_and_may_promote_them():
+    proposer = _halving(n_trials=6, initial_plans=[RESIDUAL, RESIDUAL])
+    # the initial plans score best: the first promotion continues one of them
+    records, _ = _drive(
+        proposer,
+        score_of=lambda spec: 1.0 if spec.plan is not None else 0.0,
+        fails=lambda spec: False,
+    )
+    initial = [records[i].get("initial", False) for i in range(6)]
+    assert initial == [True, True, False, False, False, False]
+    assert records[0]["structure"] == [[128], [128]]
+    assert records[0]["epoch_budget"] == proposer.budgets[0]
+    assert records[3]["rung"] == 1 and records[3]["parent"] == 0
+
+
+def test_halving_refuses_a_bad_ladder():
+    with pytest.raises(ValueError, match="eta must be at least 2"):
+        _halving(eta=1)
