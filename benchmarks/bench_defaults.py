@@ -139,7 +139,7 @@ class _CatBoostFrame:
         X = X.copy()
         cats = [c for c in X.columns if not is_numeric_dtype(X[c])]
         for c in cats:
-            X[c] = X[c].astype(str)
+            X[c] = X[c].astype(object).fillna("nan").astype(str)
         return X, cats
 
     def fit(self, X: Any, y: Any) -> _CatBoostFrame:
