@@ -151,7 +151,9 @@ def test_refit_of_a_promoted_trial_counts_its_parents_epochs(regression_data):
 
 def test_initial_plans_start_rung_zero(regression_data):
     X, y = regression_data
-    search = CerebrosRegressor(**{**HALVING, "n_trials": 4}, initial_plans="residual")
+    search = CerebrosRegressor(
+        **{**HALVING, "n_trials": 4, "initial_plans": "residual"}
+    )
     search.fit(X, y)
     table = search.search_results_
     assert table["initial"] == [True, False, False, False]

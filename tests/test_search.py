@@ -498,21 +498,21 @@ def test_ranking_uses_held_out_rows_even_without_early_stopping(regression_data)
 def test_initial_plans_are_trained_first_as_they_are(tmp_path, regression_data):
     X, y = regression_data
     mine = residual_plan(n_blocks=1, layers_per_block=1, width=16)
-    search = CerebrosRegressor(**TINY, initial_plans=[mine], results_dir=tmp_path).fit(
-        X, y
-    )
+    search = CerebrosRegressor(
+        **{**TINY, "initial_plans": [mine]}, results_dir=tmp_path
+    ).fit(X, y)
     table = search.search_results_
     assert table["initial"] == [True, False, False]
     assert Plan.from_dict(table["plan"][0]).levels == mine.levels
     assert table["parent"][0] == -1 and table["generation"][0] == 0
     # a resume with the same plans trains nothing new; other plans are refused
     again = CerebrosRegressor(
-        **TINY, initial_plans=[mine], results_dir=tmp_path, resume=True
+        **{**TINY, "initial_plans": [mine]}, results_dir=tmp_path, resume=True
     ).fit(X, y)
     assert again.search_results_["score"] == table["score"]
     with pytest.raises(ValueError, match="initial_plans"):
         CerebrosRegressor(
-            **TINY, initial_plans="residual", results_dir=tmp_path, resume=True
+            **{**TINY, "initial_plans": "residual"}, results_dir=tmp_path, resume=True
         ).fit(X, y)
 
 
@@ -521,7 +521,7 @@ def test_residual_initial_plan_is_the_residual_estimators_architecture(
 ):
     X, y = regression_data
     search = CerebrosRegressor(
-        **{**TINY, "n_trials": 2}, initial_plans="residual", n_members=2
+        **{**TINY, "n_trials": 2, "initial_plans": "residual"}, n_members=2
     ).fit(X, y)
     first, drawn = (Plan.from_dict(p) for p in search.search_results_["plan"])
     assert first.levels == residual_plan().levels
@@ -540,4 +540,4 @@ def test_residual_initial_plan_is_the_residual_estimators_architecture(
 def test_bad_initial_plans_are_a_clear_error(regression_data, value, match):
     X, y = regression_data
     with pytest.raises(ValueError, match=match):
-        CerebrosRegressor(**TINY, initial_plans=value).fit(X, y)
+        CerebrosRegressor(**{**TINY, "initial_plans": value}).fit(X, y)
