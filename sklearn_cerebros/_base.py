@@ -152,8 +152,8 @@ class BaseNetwork(BaseEstimator, ABC):
     def _stratify(self, y_enc: np.ndarray) -> np.ndarray | None:
         return None
 
-    def _holds_out(self) -> bool:
-        """Whether fit sets rows aside (a search always does, to rank on)."""
+    def _holds_out(self, n_rows: int) -> bool:
+        """Whether fit sets rows aside from ``n_rows`` for early stopping."""
         return self.early_stopping
 
     # -- input handling ----------------------------------------------------
@@ -295,7 +295,7 @@ class BaseNetwork(BaseEstimator, ABC):
         """Hold out ``validation_fraction`` of the rows for early stopping."""
         n = X.shape[0]
         n_val = math.ceil(self.validation_fraction * n)
-        if not self._holds_out() or n_val < 1 or n - n_val < 1:
+        if not self._holds_out(n) or n_val < 1 or n - n_val < 1:
             return (X, y, sw), None
         stratify = self._stratify(y)
         if stratify is not None:

@@ -13,4 +13,5 @@ TINY = dict(
     learning_rate=3e-2,
     random_state=0,
     initial_plans=None,  # the drawn plans only: the residual one is not tiny
+    cv=None,  # one network a trial, ranked on a split (test_bagging bags)
 )

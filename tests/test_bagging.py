@@ -178,7 +178,6 @@ def test_bagged_search_in_a_grid_search_and_a_pickle(regression_data):
         ({"cv": 1}, {}, InvalidParameterError, "'cv' parameter"),
         ({"cv": "five"}, {}, InvalidParameterError, "'cv' parameter"),
         ({"cv": ShuffleSplit(3, random_state=0)}, {}, ValueError, "exactly once"),
-        ({"cv": 3}, {"validation": True}, ValueError, "X_val"),
     ],
 )
 def test_bad_cv_is_a_clear_error(regression_data, params, fit_kwargs, error, match):
@@ -186,3 +185,12 @@ def test_bad_cv_is_a_clear_error(regression_data, params, fit_kwargs, error, mat
     kwargs = {"X_val": X[:10], "y_val": y[:10]} if fit_kwargs else {}
     with pytest.raises(error, match=match):
         CerebrosRegressor(**{**BAGGED, **params}).fit(X, y, **kwargs)
+
+
+def test_x_val_or_too_few_rows_rank_without_bagging(regression_data):
+    X, y = regression_data
+    given = CerebrosRegressor(**BAGGED).fit(X, y, X_val=X[:20], y_val=y[:20])
+    assert "_fold" not in " ".join(layer.name for layer in given.model_.layers)
+    # 3 folds need 6 rows: 5 rows train one network per trial
+    few = CerebrosRegressor(**{**BAGGED, "n_trials": 1}).fit(X[:5], y[:5])
+    assert "_fold" not in " ".join(layer.name for layer in few.model_.layers)

@@ -49,7 +49,8 @@ _MIXER = dict(
     batch_size=256,
     learning_rate=5e-2,
     random_state=0,
-    initial_plans=None,  # the default ("residual") runs in the slow checks
+    initial_plans=None,  # the defaults ("residual", cv=5) run in the slow checks
+    cv=None,
 )
 
 # Two small trials, so that the fitted model is an ensemble (on small data

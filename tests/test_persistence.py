@@ -51,6 +51,7 @@ SEARCH = dict(
     n_trials=2,
     n_generations=1,
     initial_plans=None,  # drawn plans, so that the model has gated laterals
+    cv=None,
     **FAST,
 )
 
