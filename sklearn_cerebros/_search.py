@@ -852,9 +852,9 @@ _SEARCH_DOC = """
         Bagging costs ``k`` times the training per trial, so fewer trials fit
         in a ``max_time``; it ranks and selects on all rows rather than a
         fifth of them. The rule behind the default: on Ames, 5-fold bagging
-        took the default search from 25,352 to 23,854 dollars RMSE (5 folds,
-        JAX) for about 1.6 times the time (108 to 269 s a fold against 67 to
-        156, 2 cores under load), and kept it within 2 % of
+        took the default search from 25,348 to 23,855 dollars RMSE (5 folds,
+        JAX) for about 1.7 times the time (median 164 s a fold against 94,
+        2 cores under load), and kept it within 2 % of
         HistGradientBoosting on the other tables of the benchmark harness
         (see the benchmarks page); take ``cv=None`` when time matters more.
     refit : bool, default=False
