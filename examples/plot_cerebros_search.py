@@ -71,6 +71,11 @@ search = CerebrosRegressor(
     skip_depth=(1, 2),
     n_trials=6,
     n_generations=2,
+    # the drawn networks alone, one a trial, ranked on a split: the defaults
+    # also train the residual MLP's network first and bag every trial over
+    # 5 folds (better on Ames, and slower: see the user guide)
+    initial_plans=None,
+    cv=None,
     max_time=150,
     epochs=100,
     results_dir=results_dir,
