@@ -1,0 +1,317 @@
+"""The parameter and attribute sections that both search estimators share."""
+
+__all__ = ["SEARCH_ATTRIBUTES", "SEARCH_DOC"]
+
+SEARCH_DOC = """
+    The seed's search shape is kept with scikit-learn names. The original's
+    ``number_of_architecture_moities_to_try`` (structures a generation),
+    ``number_of_tries_per_architecture_moity`` (``n_wirings``) and
+    ``number_of_generations`` (``n_generations``) multiply to ``n_trials``:
+    each generation draws ``ceil(n_trials / (n_generations * n_wirings))``
+    structures and wires each ``n_wirings`` times, until ``n_trials`` trials
+    are reached. ``metric_to_rank_by`` and ``direction`` become ``scoring``
+    (a scikit-learn scorer, greater is better), ``validation_split`` becomes
+    ``validation_fraction``, ``patience`` ``n_iter_no_change``, ``seed``
+    ``random_state`` and ``project_name`` ``results_dir``.
+
+    **Generations.** Generation 0 draws its structures at random from the
+    space. Every later generation takes the ``max(1, s // 2)`` best successful
+    trials so far (``s`` structures a generation; one trial per distinct
+    structure, ranked by score, ties broken by fewer parameters) as parents;
+    structure slot ``i`` moves parent ``i mod n_parents`` by one step with
+    :func:`~sklearn_cerebros.architecture.perturb_structure` (add or remove a
+    level or a unit, or resize a unit, within the ranges) and draws fresh
+    wiring for it.
+
+    **Successive halving** (``strategy="halving"``, asynchronous as in ASHA,
+    Li et al., 2020) trains many structures briefly and the best longer.
+    The epochs a network has trained for in all climb a ladder of rungs,
+    ``epochs / 3**k`` for ``k = n-1, ..., 1, 0`` with the smallest rung of at
+    least 5 epochs (``epochs=200``: 7, 22, 67 and 200). Rung 0 trains a
+    structure drawn at random from the space, wired once, for the first
+    budget (``initial_plans`` are its first trials). Once a rung holds ``n``
+    finished trials, its best ``n // 3`` (failed trials never) are
+    *promoted*, best first: a promotion is a trial of its own (its own
+    index, seed and record, ``parent`` the trial it continues, ``rung`` one
+    higher) that trains the parent's network on from its weights (each
+    fold's network from its own with ``cv``) for the difference between the
+    two rungs' budgets, with early stopping as ever (``start_epoch`` in
+    ``trials.jsonl``: the epochs its weights had). The
+    optimiser starts afresh (its moments and a ``lr_schedule`` are not
+    carried over). Each next trial is the best promotable trial of the
+    highest rung that has one, else a fresh structure, until ``n_trials``
+    trials, promotions included; every trial is scored and can join the
+    ensemble.
+    ``n_generations`` and ``n_wirings`` play no part. With ``n_jobs=1`` the
+    search repeats with ``random_state`` and a resumed search goes on as the
+    uninterrupted one would; with ``n_jobs`` above 1 on joblib's default
+    (loky) backend each worker takes the next trial as soon as it is free,
+    so which trials finish first shapes the promotions and the results vary
+    from run to run (under another joblib backend, such as Dask, ``n_jobs``
+    trials run at a time and the next ones are chosen when all have
+    finished). It suits a large ``n_trials`` under a ``max_time``: with a
+    handful of trials most of them stop at the lowest rung.
+
+    **Trials.** Each trial has its own seed, drawn from ``random_state``: it
+    wires its plan, initialises and trains the network with early stopping
+    (best weights restored, so the score and the kept model agree) and is
+    scored on the held-out rows. A failing trial is recorded with its error
+    and the search goes on; only when every trial fails does ``fit`` raise.
+    Trials of a generation run through joblib with ``n_jobs`` workers, so
+    ``with joblib.parallel_backend("dask"):`` spreads them over a Dask
+    cluster. A trial's plan, initial weights and training come from its seed
+    alone, so it gives the same result in-process, in joblib's worker
+    processes and on Dask workers, freshly started ones included; the results
+    of generations do not depend on ``n_jobs`` (with ``max_time`` set, where
+    the budget cuts the search does).
+
+    **Bagging.** With ``cv`` (say ``cv=5``) every trial trains one network
+    per fold, each early-stopped on its held-out fold, and is ranked on its
+    out-of-fold outputs: every row is scored once, by the network that did
+    not train on it, so ranking and selection see all rows instead of a
+    ``validation_fraction`` share. The trial then predicts the mean of its
+    fold networks.
+
+    **After the search** the trials are combined by greedy ensemble selection
+    (Caruana et al., 2004, as in auto-sklearn and AutoGluon): starting from
+    none, ``ensemble_size`` times the trial (repeats allowed) whose addition
+    gives the best ``scoring`` of the averaged held-out (or out-of-fold)
+    outputs (predictions for regression, probabilities for classification)
+    is added; the
+    best-scoring prefix of those picks is kept (ties: the shorter), and a
+    trial's weight is its share of the kept picks. The first pick is the best
+    trial, so the ensemble scores at least as well as it on the held-out rows
+    (``ensemble_score_`` against ``best_score_``), and ``ensemble_size=1``
+    keeps the best trial alone. Ties between trials go to the one with fewer
+    parameters, then to the earlier one. ``model_`` is one Keras network that
+    averages its members with those weights, so it predicts, saves and
+    pickles like a single one. With ``refit=False`` (the default) the members
+    are the very networks that were scored, early-stopped on held-out rows.
+    ``refit=True`` retrains every member's plan on all rows, each for its own
+    best number of epochs and from its own seed, and keeps the weights; it
+    uses more data but gives up early stopping and the reported scores.
+
+    Parameters
+    ----------
+    levels : (int, int), default=(1, 4)
+        Range of the number of hidden levels (the output level is not
+        counted).
+    units_per_level : (int, int), default=(1, 4)
+        Range of parallel units per level.
+    neurons_per_unit : (int, int), default=(8, 64)
+        Range of neurons per unit.
+    skip_depth : (int, int), default=(1, 3)
+        Range of levels a predecessor connection may span; at most
+        ``levels[1] + 1``.
+    affinity_first, affinity_main : float, default=1.0
+        Expected share of an earlier level's units a unit connects to.
+    rounding_first, rounding_main : {"ceil", "floor", "round"}, default="ceil"
+        How expected counts of connections are rounded.
+    affinity_decay : {"0.7", "0.95", "none"}, default="0.7"
+        Decay of ``affinity_main`` with the distance between levels.
+    p_lateral : float, default=0.2
+        Probability of a lateral connection per try.
+    lateral_decay : {"0.7", "0.95", "none"}, default="0.95"
+        Decay of ``p_lateral`` with the distance between units.
+    lateral_tries_per_unit : int, default=1
+        Tries per possible lateral source.
+    max_consecutive_laterals : int, default=2
+        Longest run of successful lateral tries of a unit.
+    gate_every : int, default=2
+        Every n-th lateral connection of a unit is gated; 0 for none.
+    gate_activation : str, default="sigmoid"
+        Activation of the gates.
+    activation : str, default="relu"
+        Activation of every unit.
+    dropout : float, default=0.0
+        Dropout after every unit.
+    batch_norm : bool, default=True
+        Batch-normalise each unit's input.
+    n_members : int, default=1
+        Members of a joint ensemble in every trial's network (see
+        :class:`~sklearn_cerebros.ResidualMLPRegressor`): members share the
+        wired units, each has its own input multipliers and output layer,
+        and the network predicts their mean.
+    initial_plans : "residual", list of Plan or None, default="residual"
+        Plans trained first, as they are, before the drawn ones: trials 0,
+        1, ... of generation 0 (they count in ``n_trials``, are ranked and
+        can join the ensemble like any trial, and are never perturbed into
+        parents). ``"residual"`` is the architecture of
+        :class:`~sklearn_cerebros.ResidualMLPRegressor`'s defaults
+        (:func:`~sklearn_cerebros.architecture.residual_plan`, with its 8
+        joint-ensemble members), a strong start that the drawn networks are
+        then combined with, as AutoGluon starts from a portfolio of
+        known-good configurations. Each gets the search's output head and
+        keeps its own ``members``; ``n_members`` is for the drawn plans.
+        With ``strategy="halving"`` they are the first trials of rung 0,
+        promoted like any other.
+    n_trials : int, default=8
+        Networks to train in all.
+    n_generations : int, default=2
+        Generations of the search (``strategy="generations"``).
+    n_wirings : int, default=1
+        Wirings tried for each structure (``strategy="generations"``).
+    strategy : {"generations", "halving"}, default="generations"
+        Which trials the search trains (see above): ``"generations"`` of
+        random structures and perturbations of the best, each trained for up
+        to ``epochs``; or ``"halving"``, successive halving over epochs, many
+        random structures trained briefly and the best trained on from their
+        weights. On Ames within ``max_time=120`` (``python -m
+        benchmarks.bench_halving``) halving did not beat generations, so
+        generations stay the default.
+    max_time : float, default=None
+        Wall-clock budget in seconds: no new trial starts after it (running
+        trials finish). ``time_budget_exhausted_`` says whether it ran out.
+    scoring : str or callable, default=None
+        Ranks the trials on the held-out rows; None means
+        ``"neg_root_mean_squared_error"`` for regression and ``"neg_log_loss"``
+        for classification.
+    ensemble_size : int, default=25
+        Largest number of picks of the greedy ensemble selection (see above);
+        1 keeps the best trial alone. It changes no trial, so a search resumed
+        from ``results_dir`` with another ``ensemble_size`` trains nothing.
+        On Ames with the default 8 trials, 10, 25 and 50 picks scored alike
+        (about 10 % lower RMSE than the best trial alone) and 5 picks a
+        little worse; 25 leaves room for finer weights over larger searches.
+    cv : int, cross-validation splitter or None, default=5
+        Cross-validated bagging of every trial. With an int ``k``, each trial
+        trains ``k`` networks, one per fold of a shuffled ``KFold``
+        (``StratifiedKFold`` for a classifier whose every class has ``k``
+        rows), each early-stopped on its held-out fold, as AutoGluon bags its
+        models. The out-of-fold outputs, one for every row, rank the trials
+        and choose the ensemble, and a trial predicts the mean of its ``k``
+        networks. A splitter (``KFold(...)``, ...) must hold out every row
+        exactly once. ``None`` trains one network per trial and ranks on a
+        ``validation_fraction`` split. ``X_val`` passed to ``fit`` ranks the
+        trials instead, without bagging, and so do fewer than ``2 * k`` rows.
+        Bagging costs ``k`` times the training per trial, so fewer trials fit
+        in a ``max_time``; it ranks and selects on all rows rather than a
+        fifth of them. The rule behind the default: on Ames, 5-fold bagging
+        took the default search from 25,348 to 23,855 dollars RMSE (5 folds,
+        JAX) for about 1.7 times the time (median 164 s a fold against 94,
+        2 cores under load), and kept it within 2 % of
+        HistGradientBoosting on the other tables of the benchmark harness
+        (see the benchmarks page); take ``cv=None`` when time matters more.
+    refit : bool, default=False
+        Retrain the ensemble's members on all rows after the search (see
+        above); with ``cv``, each member for the median of its folds' best
+        epoch counts, one network in place of its ``k``.
+    n_jobs : int, default=None
+        Trials trained at once (joblib). Worker processes started by the
+        search get their share of the cores for TensorFlow
+        (``TF_NUM_INTRAOP_THREADS``, unless you set it), so that two workers
+        on two cores do not fight over them. TensorFlow keeps about 12 MB
+        for every network it trains, whatever Keras clears, so trials run
+        where that memory is given back: with ``n_jobs`` above 1 in joblib's
+        worker processes, which loky replaces once they have grown by
+        300 MB; with ``n_jobs=1`` and more than 20 trials, in one worker
+        process of the search's own (the same results as in this process;
+        it costs a few seconds to start). Your process stays flat either way.
+    results_dir : str or path-like, default=None
+        Where to write every finished trial as it finishes
+        (``trials.jsonl``), each successful trial's weights and held-out
+        outputs (``trial_NNN.npz``, what the ensemble is selected and built
+        from), the search's settings and seed (``search.json``) and the best
+        single model so far (``best_model.keras``, with its trial number in
+        ``best.json``). None writes nothing.
+    resume : bool, default=False
+        Continue the search recorded in ``results_dir``: finished trials are
+        read back, not retrained, and the ensemble is selected again over all
+        of them. The budget may grow: with a larger ``n_trials`` (or
+        ``max_time``) the search adds trials. A search keeps the generation
+        size it started with, ``ceil(n_trials / (n_generations * n_wirings))``
+        structures, so a larger ``n_trials`` adds generations, and a search
+        of 4 trials resumed to 8 holds the same trials as one of 8 trials
+        with that generation size.
+    epochs : int, default=200
+        Largest number of epochs per trial.
+    batch_size : int, default=64
+        Rows per optimiser step.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    early_stopping : bool, default=True
+        Early stopping in each trial, on the held-out rows.
+    validation_fraction : float, default=0.2
+        Share of rows held out for early stopping and ranking when
+        ``X_val, y_val`` are not given.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=0.0
+        Smallest improvement that counts.
+    lr_schedule : {"constant", "warmup_cosine", "plateau"}, default="constant"
+        Learning-rate schedule of every trial, as for
+        :class:`~sklearn_cerebros.ResidualMLPRegressor`.
+    warmup_epochs : int, default=5
+        Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
+    min_lr_fraction : float, default=0.01
+        Floor of the scheduled learning rate, as a fraction of
+        ``learning_rate``.
+    weight_decay : float, default=0.0
+        Above 0, every trial trains with AdamW and this decoupled decay.
+    preprocessing : {"auto", "robust", "piecewise_linear", "standard"} or None, \
+            default="auto"
+        How ``X`` is prepared, as for
+        :class:`~sklearn_cerebros.ResidualMLPRegressor` (``"auto"``:
+        piecewise-linear encoded numeric columns).
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks, run in every trial.
+    checkpoint_path : str or path-like, default=None
+        File ending in ``.keras`` where the fitted network (the best trial's,
+        or the refitted one) is saved at the end of ``fit``.
+    tensorboard_dir : str or path-like, default=None
+        Directory for TensorBoard logs: one subdirectory per trial
+        (``trial_000``, ...) and ``refit`` (``refit/trial_NNN`` per member
+        when the ensemble has several; needs the ``tensorboard`` package).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the structures and each trial.
+    verbose : int, default=0
+        ``0`` silent; ``1`` a progress bar over trials; ``2`` also Keras's
+        per-epoch progress bars."""
+
+SEARCH_ATTRIBUTES = """
+    Attributes
+    ----------
+    search_results_ : dict of str to list
+        One entry per trial, like ``cv_results_`` (load it with
+        ``pandas.DataFrame``): trial, generation (with successive halving the
+        rung), parent (the trial whose structure was perturbed, or whose
+        network a promotion continues; -1 for a sampled one), initial
+        (whether it is one of ``initial_plans``), rung (0 for a network
+        trained from scratch), seed, status, score,
+        rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
+        structure, the plan as a dict, the error text of a failed trial, and
+        its ``ensemble_weight`` (0 outside the ensemble).
+    best_index_ : int
+        Index of the best trial.
+    best_score_ : float
+        Its score on the held-out rows.
+    ensemble_ : list of dict
+        The ensemble's members, ``{"trial": index, "weight": weight}`` in
+        trial order; the weights are positive and sum to 1.
+    ensemble_score_ : float
+        The ensemble's score on the held-out rows (before any refit), at
+        least ``best_score_``.
+    best_plan_, plan_ : Plan
+        The best trial's architecture.
+    model_ : keras.Model
+        The fitted network: the members averaged with their weights (the
+        best trial's network itself when it is the only member).
+    history_ : dict of str to list of float
+        The best trial's per-epoch losses (of its own epochs only when it
+        continued another trial's network).
+    n_iter_ : int
+        Epochs the fitted network was trained for, counted from scratch.
+    n_trials_ : int
+        Trials finished.
+    search_time_ : float
+        Seconds the search took.
+    time_budget_exhausted_ : bool
+        Whether ``max_time`` stopped the search early.
+    n_features_in_ : int
+        Number of features seen during fit.
+    n_network_inputs_ : int
+        Width of the network's input: the columns after preprocessing (one
+        per one-hot level, missing-value indicators), which the parameter
+        count of ``plan_.summary(n_network_inputs_)`` needs.
+    feature_names_in_ : ndarray of str
+        Column names seen during fit, when ``X`` is a DataFrame."""
