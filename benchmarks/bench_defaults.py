@@ -43,6 +43,7 @@ from sklearn_cerebros import (
     ResidualMLPClassifier,
     ResidualMLPRegressor,
 )
+from sklearn_cerebros.architecture import residual_plan
 
 from ._datasets import DATASETS, Dataset, load_dataset
 
@@ -74,6 +75,15 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "search_res_k8_bag5": {"initial_plans": "residual", "n_members": 8, "cv": 5},
     "search_k8_bag5": {"n_members": 8, "cv": 5},
     "search_k8_nobn_bag5": {"n_members": 8, "batch_norm": False, "cv": 5},
+    # three residual networks to start from (the residual estimators' default,
+    # one with 3 blocks, one with dropout 0.1), 8 members each (issue #17)
+    "search_port3_bag5": {
+        "initial_plans": [
+            residual_plan(**kw).with_head(1, "linear", 8)
+            for kw in ({}, {"n_blocks": 3}, {"dropout": 0.1})
+        ],
+        "cv": 5,
+    },
     "k8_cosine": {"lr_schedule": "warmup_cosine"},
     "k8_b32": {"batch_size": 32},
     # the TabM paper's starting point for small tables (ensembles.md)
