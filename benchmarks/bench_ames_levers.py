@@ -1,0 +1,228 @@
+"""Where the networks lose on Ames, and the levers tried against it (issue #17).
+
+A person runs it; it prints a Markdown table. Each candidate is fitted on
+the five fixed Ames folds (``KFold(5, shuffle=True, random_state=0)``) for
+every seed, and scored twice: the RMSE of each test fold, and the same RMSE
+without the five houses above 4,000 square feet of living area (three
+partial sales of new houses sold for 160,000 to 185,000 dollars, two normal
+sales for 745,000 and 755,000). The table gives the mean over folds and
+seeds of both, the RMSE of the mean prediction over seeds, and the median
+fit seconds a fold. Every fold's row is appended to a CSV as it finishes.
+
+The candidates are ``ResidualMLPRegressor()`` (the search's strongest
+member) with one change each: a log target, 32 quantile bins, bins placed by
+a per-column decision tree on the target (the "PLE-T" of Gorishniy et al.,
+2022), nearest-neighbour target features (a fixed-embedding version of
+TabR's retrieval), and three architecture variants; HistGradientBoosting is
+the anchor.
+
+Examples
+--------
+``KERAS_BACKEND=jax python -m benchmarks.bench_ames_levers --seeds 0 1 2``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.model_selection import KFold
+from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import make_pipeline
+from sklearn.tree import DecisionTreeRegressor
+
+import sklearn_cerebros._ple as _ple
+from sklearn_cerebros import ResidualMLPRegressor
+from sklearn_cerebros.datasets import load_ames
+from sklearn_cerebros.preprocessing import make_tabular_preprocessor
+
+#: The houses above 4,000 square feet of living area.
+GIANTS_SQFT = 4000
+
+
+@contextlib.contextmanager
+def _tree_edges(y: np.ndarray, n_leaves: int = 16) -> Iterator[None]:
+    """Within the block, piecewise-linear bins are cut where a tree on ``y`` splits."""
+    quantile_edges = _ple._quantile_edges
+
+    def edges(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
+        out = []
+        for j, quantile in enumerate(quantile_edges(X, n_bins)):
+            seen = ~np.isnan(X[:, j])
+            values = X[seen, j]
+            if np.unique(values).size <= n_bins + 1:
+                out.append(quantile)
+                continue
+            tree = DecisionTreeRegressor(max_leaf_nodes=n_leaves, random_state=0)
+            tree.fit(values[:, None], y[seen])
+            cuts = tree.tree_.threshold[tree.tree_.feature >= 0]
+            out.append(np.unique(np.r_[values.min(), cuts, values.max()]))
+        return out
+
+    _ple._quantile_edges = edges
+    try:
+        yield
+    finally:
+        _ple._quantile_edges = quantile_edges
+
+
+class _TreeBinned(BaseEstimator, RegressorMixin):
+    """The residual MLP on piecewise-linear bins placed by trees on the target."""
+
+    def __init__(self, random_state: int = 0) -> None:
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: np.ndarray) -> _TreeBinned:
+        with _tree_edges(np.asarray(y, dtype=float)):
+            self.model_ = ResidualMLPRegressor(random_state=self.random_state)
+            self.model_.fit(X, y)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.model_.predict(X)
+
+
+class _NeighbourFeatures(BaseEstimator, RegressorMixin):
+    """The residual MLP with four nearest-neighbour target features added.
+
+    Neighbours are found among the training rows on robust-scaled numeric
+    (unclipped) and one-hot columns; a training row's own row is left out.
+    The features are the distance-weighted mean standardised log target of
+    the ``k`` nearest rows, the nearest row's, their spread, and the log
+    distance to the nearest row.
+    """
+
+    def __init__(self, k: int = 10, random_state: int = 0) -> None:
+        self.k, self.random_state = k, random_state
+
+    def _features(self, Z: np.ndarray, leave_out: int) -> np.ndarray:
+        dist, rows = self.neighbours_.kneighbors(Z, n_neighbors=self.k + leave_out)
+        dist, rows = dist[:, leave_out:], rows[:, leave_out:]
+        weight = 1.0 / (dist + 1e-6)
+        near = self.log_y_[rows]
+        mean = (near * weight).sum(axis=1) / weight.sum(axis=1)
+        return np.c_[mean, near[:, 0], near.std(axis=1), np.log1p(dist[:, 0])]
+
+    def _inputs(self, X: Any, leave_out: int) -> np.ndarray:
+        Z = np.asarray(self.space_.transform(X), dtype=float)
+        encoded = np.asarray(self.encoder_.transform(X), dtype=float)
+        return np.c_[encoded, self._features(Z, leave_out)].astype(np.float32)
+
+    def fit(self, X: Any, y: np.ndarray) -> _NeighbourFeatures:
+        self.space_ = make_tabular_preprocessor(clip=None).fit(X)
+        self.encoder_ = make_tabular_preprocessor(numeric="piecewise_linear").fit(X)
+        log_y = np.log(np.asarray(y, dtype=float))
+        self.log_y_ = (log_y - log_y.mean()) / log_y.std()
+        Z = np.asarray(self.space_.transform(X), dtype=float)
+        self.neighbours_ = NearestNeighbors().fit(Z)
+        self.model_ = ResidualMLPRegressor(
+            preprocessing=None, random_state=self.random_state
+        ).fit(self._inputs(X, leave_out=1), y)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.model_.predict(self._inputs(X, leave_out=0))
+
+
+def _residual(**params: Any) -> Callable[[int], Any]:
+    return lambda seed: ResidualMLPRegressor(random_state=seed, **params)
+
+
+CANDIDATES: dict[str, Callable[[int], Any]] = {
+    "default": _residual(),
+    "log_target": lambda seed: TransformedTargetRegressor(
+        ResidualMLPRegressor(random_state=seed), func=np.log, inverse_func=np.exp
+    ),
+    "bins32": lambda seed: make_pipeline(
+        make_tabular_preprocessor(numeric="piecewise_linear", n_bins=32),
+        ResidualMLPRegressor(preprocessing=None, random_state=seed),
+    ),
+    "tree_bins": lambda seed: _TreeBinned(random_state=seed),
+    "neighbours": lambda seed: _NeighbourFeatures(random_state=seed),
+    "n_blocks3": _residual(n_blocks=3),
+    "dropout0.1": _residual(dropout=0.1),
+    "width256": _residual(width=256),
+    "hgb": lambda seed: HistGradientBoostingRegressor(
+        categorical_features="from_dtype", random_state=seed
+    ),
+}
+
+
+def _rmse(pred: np.ndarray, true: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((pred - true) ** 2)))
+
+
+def run(args: argparse.Namespace) -> None:
+    X, y = load_ames(return_X_y=True)
+    y = np.asarray(y, dtype=float)
+    giant = np.asarray(X["Gr_Liv_Area"] > GIANTS_SQFT)
+    folds = list(KFold(5, shuffle=True, random_state=0).split(X))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fields = ["config", "seed", "fold", "rmse", "rmse_no_giants", "fit_seconds"]
+    new = not out.exists()
+    rows: dict[str, list[dict[str, float]]] = {}
+    with out.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        if new:
+            writer.writeheader()
+        for name in args.configs:
+            oof = np.zeros((len(args.seeds), len(y)))
+            for s, seed in enumerate(args.seeds):
+                for fold, (train, test) in enumerate(folds):
+                    start = time.perf_counter()
+                    model = CANDIDATES[name](seed).fit(X.iloc[train], y[train])
+                    seconds = time.perf_counter() - start
+                    oof[s, test] = model.predict(X.iloc[test])
+                    keep = test[~giant[test]]
+                    row = {
+                        "config": name,
+                        "seed": seed,
+                        "fold": fold,
+                        "rmse": _rmse(oof[s, test], y[test]),
+                        "rmse_no_giants": _rmse(oof[s, keep], y[keep]),
+                        "fit_seconds": seconds,
+                    }
+                    writer.writerow(row)
+                    handle.flush()
+                    rows.setdefault(name, []).append(row)
+            mean = oof.mean(axis=0)
+            rows[name][0]["seed_mean"] = statistics.mean(
+                _rmse(mean[test], y[test]) for _, test in folds
+            )
+    print(f"Ames, 5 folds, seeds {args.seeds}; RMSE in dollars (mean over folds)\n")
+    print("| candidate | RMSE | without the 5 giants | mean over seeds | s a fold |")
+    print("|---|---|---|---|---|")
+    for name, runs in rows.items():
+        print(
+            f"| {name} | {statistics.mean(r['rmse'] for r in runs):,.0f} "
+            f"| {statistics.mean(r['rmse_no_giants'] for r in runs):,.0f} "
+            f"| {runs[0]['seed_mean']:,.0f} "
+            f"| {statistics.median(r['fit_seconds'] for r in runs):.1f} |"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", nargs="+", default=list(CANDIDATES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--out",
+        default=os.path.join("benchmarks", "results", "search", "ames_levers.csv"),
+    )
+    run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
