@@ -35,6 +35,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
 )
 from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
 
 from sklearn_cerebros import (
     CerebrosClassifier,
@@ -45,6 +46,7 @@ from sklearn_cerebros import (
     ResidualMLPRegressor,
 )
 from sklearn_cerebros.architecture import residual_plan
+from sklearn_cerebros.preprocessing import make_tabular_preprocessor
 
 from ._datasets import DATASETS, Dataset, load_dataset
 
@@ -90,6 +92,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "search_res_bag5_t290": {"n_trials": 40, "max_time": 290},
     # the defaults on a log target (names ending in _log, regression only)
     "search_res_bag5_log": {},
+    # the default encoding through a pipeline, with 16 (as "auto") or 32 bins
+    "bins16_pipe": {"n_bins": 16},
+    "bins32_pipe": {"n_bins": 32},
     "k8_cosine": {"lr_schedule": "warmup_cosine"},
     "k8_b32": {"batch_size": 32},
     # the TabM paper's starting point for small tables (ensembles.md)
@@ -113,7 +118,15 @@ def _ours(name: str, params: dict[str, Any]) -> Callable[[str, int], Any]:
 
     def make(task: str, seed: int) -> Any:
         cls = regressor if task == "regression" else classifier
-        model = cls(random_state=seed, **params)
+        kwargs = dict(params)
+        n_bins = kwargs.pop("n_bins", None)
+        if n_bins is not None:
+            # the estimator's own encoding ("auto") with another number of bins
+            return make_pipeline(
+                make_tabular_preprocessor(numeric="piecewise_linear", n_bins=n_bins),
+                cls(random_state=seed, preprocessing=None, **kwargs),
+            )
+        model = cls(random_state=seed, **kwargs)
         if task == "regression" and name.endswith("_log"):
             # a log target (positive targets only), as LightGBM's 22,499 on Ames
             return TransformedTargetRegressor(model, func=np.log, inverse_func=np.exp)
