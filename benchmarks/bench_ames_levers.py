@@ -40,10 +40,10 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
-from sklearn.tree import DecisionTreeRegressor
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import sklearn_cerebros._ple as _ple
-from sklearn_cerebros import ResidualMLPRegressor
+from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
 from sklearn_cerebros.datasets import load_ames
 from sklearn_cerebros.preprocessing import make_tabular_preprocessor
 
@@ -52,9 +52,12 @@ GIANTS_SQFT = 4000
 
 
 @contextlib.contextmanager
-def _tree_edges(y: np.ndarray, n_leaves: int = 16) -> Iterator[None]:
+def _tree_edges(
+    y: np.ndarray, n_leaves: int = 16, *, classifier: bool = False
+) -> Iterator[None]:
     """Within the block, piecewise-linear bins are cut where a tree on ``y`` splits."""
     quantile_edges = _ple._quantile_edges
+    tree_class = DecisionTreeClassifier if classifier else DecisionTreeRegressor
 
     def edges(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
         out = []
@@ -64,7 +67,7 @@ def _tree_edges(y: np.ndarray, n_leaves: int = 16) -> Iterator[None]:
             if np.unique(values).size <= n_bins + 1:
                 out.append(quantile)
                 continue
-            tree = DecisionTreeRegressor(max_leaf_nodes=n_leaves, random_state=0)
+            tree = tree_class(max_leaf_nodes=n_leaves, random_state=0)
             tree.fit(values[:, None], y[seen])
             cuts = tree.tree_.threshold[tree.tree_.feature >= 0]
             out.append(np.unique(np.r_[values.min(), cuts, values.max()]))
@@ -77,16 +80,22 @@ def _tree_edges(y: np.ndarray, n_leaves: int = 16) -> Iterator[None]:
         _ple._quantile_edges = quantile_edges
 
 
-class _TreeBinned(BaseEstimator, RegressorMixin):
-    """The residual MLP on piecewise-linear bins placed by trees on the target."""
+class TreeBinned(BaseEstimator):
+    """The residual MLP on piecewise-linear bins placed by trees on the target.
 
-    def __init__(self, random_state: int = 0) -> None:
-        self.random_state = random_state
+    A classification tree on the labels when ``classifier``, else a
+    regression tree; ``bench_defaults`` runs it on every table as
+    ``tree_bins``.
+    """
 
-    def fit(self, X: Any, y: np.ndarray) -> _TreeBinned:
-        with _tree_edges(np.asarray(y, dtype=float)):
-            self.model_ = ResidualMLPRegressor(random_state=self.random_state)
-            self.model_.fit(X, y)
+    def __init__(self, classifier: bool = False, random_state: int = 0) -> None:
+        self.classifier, self.random_state = classifier, random_state
+
+    def fit(self, X: Any, y: np.ndarray) -> TreeBinned:
+        cls = ResidualMLPClassifier if self.classifier else ResidualMLPRegressor
+        target = np.asarray(y) if self.classifier else np.asarray(y, dtype=float)
+        with _tree_edges(target, classifier=self.classifier):
+            self.model_ = cls(random_state=self.random_state).fit(X, y)
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -148,7 +157,7 @@ CANDIDATES: dict[str, Callable[[int], Any]] = {
         make_tabular_preprocessor(numeric="piecewise_linear", n_bins=32),
         ResidualMLPRegressor(preprocessing=None, random_state=seed),
     ),
-    "tree_bins": lambda seed: _TreeBinned(random_state=seed),
+    "tree_bins": lambda seed: TreeBinned(random_state=seed),
     "neighbours": lambda seed: _NeighbourFeatures(random_state=seed),
     "n_blocks3": _residual(n_blocks=3),
     "dropout0.1": _residual(dropout=0.1),

@@ -191,14 +191,27 @@ ANCHORS: dict[str, tuple[Callable[[str, int], Any], str | None]] = {
 }
 
 
+def _tree_bins(task: str, seed: int) -> Any:
+    from .bench_ames_levers import TreeBinned
+
+    return TreeBinned(classifier=task == "classification", random_state=seed)
+
+
+#: Prototypes that are not estimator settings: the residual MLP on
+#: piecewise-linear bins placed by a tree on the target (PLE-T).
+PROTOTYPES: dict[str, Callable[[str, int], Any]] = {"tree_bins": _tree_bins}
+
+
 def factory(name: str) -> Callable[[str, int], Any]:
     if name in ANCHORS:
         make, needs = ANCHORS[name]
         if needs is not None and importlib.util.find_spec(needs) is None:
             raise SystemExit(f"{name} is not installed: pip install {needs}")
         return make
+    if name in PROTOTYPES:
+        return PROTOTYPES[name]
     if name not in CANDIDATES:
-        known = sorted(CANDIDATES) + sorted(ANCHORS)
+        known = sorted(CANDIDATES) + sorted(ANCHORS) + sorted(PROTOTYPES)
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name, CANDIDATES[name])
 
