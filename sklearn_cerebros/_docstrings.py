@@ -6,6 +6,7 @@ preprocessing, ``plan_``) with these.
 
 __all__ = [
     "ATTRIBUTES_DOC",
+    "INPUT_ATTRIBUTES_DOC",
     "MEMBERS_DOC",
     "RUN_PARAMS_DOC",
     "TRAINING_PARAMS_DOC",
@@ -73,8 +74,20 @@ RUN_PARAMS_DOC = """
     verbose : int, default=0
         ``0`` is silent; ``1`` or more shows Keras's per-epoch progress bar."""
 
+#: The fitted attributes that describe the input, on every estimator.
+INPUT_ATTRIBUTES_DOC = """
+    n_features_in_ : int
+        Number of features seen during fit.
+    n_network_inputs_ : int
+        Width of the network's input: the columns after preprocessing (one
+        per one-hot level, missing-value indicators), which the parameter
+        count of ``plan_.summary(n_network_inputs_)`` needs.
+    feature_names_in_ : ndarray of str
+        Column names seen during fit, when ``X`` is a DataFrame."""
+
 #: Fitted attributes every network estimator shares (after its ``plan_``).
-ATTRIBUTES_DOC = """
+ATTRIBUTES_DOC = (
+    """
     model_ : keras.Model
         The trained Keras model.
     history_ : dict of str to list of float
@@ -86,15 +99,9 @@ ATTRIBUTES_DOC = """
     n_iter_ : int
         Epochs run.
     preprocessor_ : transformer
-        The fitted input preprocessor, when ``preprocessing`` is not None.
-    n_features_in_ : int
-        Number of features seen during fit.
-    n_network_inputs_ : int
-        Width of the network's input: the columns after preprocessing (one
-        per one-hot level, missing-value indicators), which the parameter
-        count of ``plan_.summary(n_network_inputs_)`` needs.
-    feature_names_in_ : ndarray of str
-        Column names seen during fit, when ``X`` is a DataFrame."""
+        The fitted input preprocessor, when ``preprocessing`` is not None."""
+    + INPUT_ATTRIBUTES_DOC
+)
 
 _MEMBERS_TEXT = """
         Members of a joint ensemble in one network (TabM-mini). With

@@ -1,5 +1,7 @@
 """The parameter and attribute sections that both search estimators share."""
 
+from ._docstrings import INPUT_ATTRIBUTES_DOC
+
 __all__ = ["SEARCH_ATTRIBUTES", "SEARCH_DOC"]
 
 SEARCH_DOC = """
@@ -268,7 +270,8 @@ SEARCH_DOC = """
         ``0`` silent; ``1`` a progress bar over trials; ``2`` also Keras's
         per-epoch progress bars."""
 
-SEARCH_ATTRIBUTES = """
+SEARCH_ATTRIBUTES = (
+    """
     Attributes
     ----------
     search_results_ : dict of str to list
@@ -306,12 +309,6 @@ SEARCH_ATTRIBUTES = """
     search_time_ : float
         Seconds the search took.
     time_budget_exhausted_ : bool
-        Whether ``max_time`` stopped the search early.
-    n_features_in_ : int
-        Number of features seen during fit.
-    n_network_inputs_ : int
-        Width of the network's input: the columns after preprocessing (one
-        per one-hot level, missing-value indicators), which the parameter
-        count of ``plan_.summary(n_network_inputs_)`` needs.
-    feature_names_in_ : ndarray of str
-        Column names seen during fit, when ``X`` is a DataFrame."""
+        Whether ``max_time`` stopped the search early."""
+    + INPUT_ATTRIBUTES_DOC
+)
