@@ -9,13 +9,22 @@ __all__ = [
     "INPUT_ATTRIBUTES_DOC",
     "MEMBERS_DOC",
     "RUN_PARAMS_DOC",
+    "SCHEDULE_BOUNDS_DOC",
     "TRAINING_PARAMS_DOC",
     "members_doc",
     "preprocessing_doc",
 ]
 
+#: The two parameters that shape a learning-rate schedule, on every estimator.
+SCHEDULE_BOUNDS_DOC = """    warmup_epochs : int, default=5
+        Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
+    min_lr_fraction : float, default=0.01
+        Floor of the scheduled learning rate, as a fraction of
+        ``learning_rate``."""
+
 #: Training parameters every network estimator shares, in numpydoc form.
-TRAINING_PARAMS_DOC = """
+TRAINING_PARAMS_DOC = (
+    """
     epochs : int, default=200
         Largest number of passes over the training data.
     batch_size : int, default=64
@@ -45,14 +54,13 @@ TRAINING_PARAMS_DOC = """
         monitored loss (as for early stopping) has not improved by more than
         ``tol`` for ``max(2, n_iter_no_change // 2)`` epochs, down to
         ``min_lr_fraction * learning_rate``.
-    warmup_epochs : int, default=5
-        Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
-    min_lr_fraction : float, default=0.01
-        Floor of the scheduled learning rate, as a fraction of
-        ``learning_rate``.
+"""
+    + SCHEDULE_BOUNDS_DOC
+    + """
     weight_decay : float, default=0.0
         Decoupled weight decay: above 0 the optimiser is AdamW with this
         decay (applied to every trainable weight), at 0 plain Adam."""
+)
 
 #: Callbacks, checkpoints, warm start, seed and verbosity, in numpydoc form.
 RUN_PARAMS_DOC = """

@@ -1,10 +1,11 @@
 """The parameter and attribute sections that both search estimators share."""
 
-from ._docstrings import INPUT_ATTRIBUTES_DOC
+from ._docstrings import INPUT_ATTRIBUTES_DOC, SCHEDULE_BOUNDS_DOC
 
 __all__ = ["SEARCH_ATTRIBUTES", "SEARCH_DOC"]
 
-SEARCH_DOC = """
+SEARCH_DOC = (
+    """
     The seed's search shape is kept with scikit-learn names. The original's
     ``number_of_architecture_moities_to_try`` (structures a generation),
     ``number_of_tries_per_architecture_moity`` (``n_wirings``) and
@@ -243,11 +244,9 @@ SEARCH_DOC = """
     lr_schedule : {"constant", "warmup_cosine", "plateau"}, default="constant"
         Learning-rate schedule of every trial, as for
         :class:`~sklearn_cerebros.ResidualMLPRegressor`.
-    warmup_epochs : int, default=5
-        Warm-up length of ``"warmup_cosine"``, capped at ``epochs``.
-    min_lr_fraction : float, default=0.01
-        Floor of the scheduled learning rate, as a fraction of
-        ``learning_rate``.
+"""
+    + SCHEDULE_BOUNDS_DOC
+    + """
     weight_decay : float, default=0.0
         Above 0, every trial trains with AdamW and this decoupled decay.
     preprocessing : {"auto", "robust", "piecewise_linear", "standard"} or None, \
@@ -269,6 +268,7 @@ SEARCH_DOC = """
     verbose : int, default=0
         ``0`` silent; ``1`` a progress bar over trials; ``2`` also Keras's
         per-epoch progress bars."""
+)
 
 SEARCH_ATTRIBUTES = (
     """
