@@ -34,18 +34,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from pandas.api.types import is_numeric_dtype
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import TargetEncoder
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import sklearn_cerebros._ple as _ple
 from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
 from sklearn_cerebros.datasets import load_ames
 from sklearn_cerebros.preprocessing import make_tabular_preprocessor
+
+from ._retrieval import RetrievalRegressor
 
 #: The houses above 4,000 square feet of living area.
 GIANTS_SQFT = 4000
@@ -78,6 +83,85 @@ def _tree_edges(
         yield
     finally:
         _ple._quantile_edges = quantile_edges
+
+
+@contextlib.contextmanager
+def _level_edges(levels: np.ndarray) -> Iterator[None]:
+    """Within the block, piecewise-linear bins are cut at these quantiles.
+
+    Columns with few distinct values keep their edges (one per value).
+    """
+    quantile_edges = _ple._quantile_edges
+
+    def edges(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
+        out = []
+        for j, quantile in enumerate(quantile_edges(X, n_bins)):
+            values = X[~np.isnan(X[:, j]), j]
+            if np.unique(values).size <= n_bins + 1:
+                out.append(quantile)
+            else:
+                out.append(np.unique(np.quantile(values, levels)))
+        return out
+
+    _ple._quantile_edges = edges
+    try:
+        yield
+    finally:
+        _ple._quantile_edges = quantile_edges
+
+
+#: 16 quantile bins plus four more in the top 1 % ("tail_bins").
+TAIL_LEVELS = np.unique(np.r_[np.linspace(0, 1, 17), 0.99, 0.995, 0.998, 0.999])
+#: 16 quantile bins up to the 99.5 % quantile, above which values saturate.
+SATURATED_LEVELS = np.linspace(0, 0.995, 17)
+
+
+class LevelBinned(BaseEstimator, RegressorMixin):
+    """The residual MLP on piecewise-linear bins cut at the given quantiles."""
+
+    def __init__(self, levels: Any = None, random_state: int = 0) -> None:
+        self.levels, self.random_state = levels, random_state
+
+    def fit(self, X: Any, y: np.ndarray) -> LevelBinned:
+        with _level_edges(np.asarray(self.levels)):
+            self.model_ = ResidualMLPRegressor(random_state=self.random_state)
+            self.model_.fit(X, y)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.model_.predict(X)
+
+
+class _TargetEncoded(BaseEstimator, RegressorMixin):
+    """The residual MLP with every categorical column's target encoding added.
+
+    scikit-learn's ``TargetEncoder`` (cross-fitted on the training rows, as
+    CatBoost's ordered statistics avoid leaking a row's own target) adds one
+    numeric column per categorical column; the categorical columns stay.
+    """
+
+    def __init__(self, random_state: int = 0) -> None:
+        self.random_state = random_state
+
+    def _join(self, X: Any, encoded: np.ndarray) -> pd.DataFrame:
+        extra = pd.DataFrame(
+            encoded, columns=[f"te_{c}" for c in self.columns_], index=X.index
+        )
+        return pd.concat([X, extra], axis=1)
+
+    def fit(self, X: Any, y: np.ndarray) -> _TargetEncoded:
+        self.columns_ = [c for c in X.columns if not is_numeric_dtype(X[c])]
+        self.encoder_ = TargetEncoder(
+            target_type="continuous", random_state=self.random_state
+        )
+        encoded = self.encoder_.fit_transform(X[self.columns_].astype(str), y)
+        self.model_ = ResidualMLPRegressor(random_state=self.random_state)
+        self.model_.fit(self._join(X, encoded), y)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        encoded = self.encoder_.transform(X[self.columns_].astype(str))
+        return self.model_.predict(self._join(X, encoded))
 
 
 class TreeBinned(BaseEstimator):
@@ -159,6 +243,11 @@ CANDIDATES: dict[str, Callable[[int], Any]] = {
     ),
     "tree_bins": lambda seed: TreeBinned(random_state=seed),
     "neighbours": lambda seed: _NeighbourFeatures(random_state=seed),
+    "tail_bins": lambda seed: LevelBinned(TAIL_LEVELS, random_state=seed),
+    "saturate_99.5": lambda seed: LevelBinned(SATURATED_LEVELS, random_state=seed),
+    "target_encoded": lambda seed: _TargetEncoded(random_state=seed),
+    "retrieval": lambda seed: RetrievalRegressor(random_state=seed),
+    "no_early_stopping": _residual(early_stopping=False, epochs=150),
     "n_blocks3": _residual(n_blocks=3),
     "dropout0.1": _residual(dropout=0.1),
     "width256": _residual(width=256),
