@@ -19,11 +19,11 @@ from typing import Any
 import keras
 import numpy as np
 from keras import layers, ops
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 
 from sklearn_cerebros.preprocessing import make_tabular_preprocessor
 
-__all__ = ["RetrievalRegressor"]
+__all__ = ["Blend", "RetrievalRegressor"]
 
 
 class _Retrieval(keras.layers.Layer):
@@ -36,10 +36,11 @@ class _Retrieval(keras.layers.Layer):
         width: int,
         k: int,
         dropout: float,
+        exclude: str = "index",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.k = k
+        self.k, self.exclude = k, exclude
         self.candidates = self.add_weight(
             shape=candidates.shape, initializer="zeros", trainable=False
         )
@@ -71,10 +72,18 @@ class _Retrieval(keras.layers.Layer):
             - 2.0 * query @ ops.transpose(keys)
             + ops.expand_dims(ops.sum(keys**2, axis=1), 0)
         )
-        own = ops.equal(
-            ops.expand_dims(ops.cast(index, "int32"), 1),
-            ops.expand_dims(ops.arange(ops.shape(keys)[0], dtype="int32"), 0),
-        )
+        if self.exclude == "index":
+            own = ops.equal(
+                ops.expand_dims(ops.cast(index, "int32"), 1),
+                ops.expand_dims(ops.arange(ops.shape(keys)[0], dtype="int32"), 0),
+            )
+        else:  # a candidate whose encoded row equals the query's is the query
+            gap = (
+                ops.sum(x**2, axis=1, keepdims=True)
+                - 2.0 * x @ ops.transpose(self.candidates)
+                + ops.expand_dims(ops.sum(self.candidates**2, axis=1), 0)
+            )
+            own = gap < 1e-6
         similarity, nearest = ops.top_k(ops.where(own, -1e9, -distance), self.k)
         weights = self.drop(ops.softmax(similarity, axis=-1), training=training)
         values = self.label(ops.take(self.targets, nearest, axis=0)) + (
@@ -94,10 +103,13 @@ def _network(
     k: int,
     dropout: float,
     learning_rate: float,
+    exclude: str,
 ) -> keras.Model:
     x = keras.Input((candidates.shape[1],))
     index = keras.Input((), dtype="int32")
-    h = _Retrieval(candidates, targets, width, k, dropout, name="retrieval")(x, index)
+    h = _Retrieval(candidates, targets, width, k, dropout, exclude, name="retrieval")(
+        x, index
+    )
     z = layers.Dense(2 * width, activation="relu")(layers.LayerNormalization()(h))
     h = h + layers.Dense(width)(layers.Dropout(dropout)(z))
     h = layers.Activation("relu")(layers.LayerNormalization()(h))
@@ -124,6 +136,10 @@ class RetrievalRegressor(RegressorMixin, BaseEstimator):
         AdamW's learning rate (weight decay 1e-5).
     patience : int, default=30
         Epochs without improvement of the validation loss before stopping.
+    exclude : {"index", "equal"}, default="index"
+        How a training row is kept from retrieving itself: by its index, or
+        (what a model that sees only its inputs can do) by leaving out every
+        candidate whose encoded row equals it.
     random_state : int, default=0
         Seed of the split and the weights.
     """
@@ -135,10 +151,12 @@ class RetrievalRegressor(RegressorMixin, BaseEstimator):
         dropout: float = 0.1,
         learning_rate: float = 1e-3,
         patience: int = 30,
+        exclude: str = "index",
         random_state: int = 0,
     ) -> None:
         self.width, self.k, self.dropout = width, k, dropout
         self.learning_rate, self.patience = learning_rate, patience
+        self.exclude = exclude
         self.random_state = random_state
 
     def fit(self, X: Any, y: np.ndarray) -> RetrievalRegressor:
@@ -150,7 +168,7 @@ class RetrievalRegressor(RegressorMixin, BaseEstimator):
         z = ((y - self.mean_) / self.scale_).astype(np.float32)[:, None]
         order = np.random.default_rng(self.random_state).permutation(len(A))
         valid, train = order[: len(A) // 10], order[len(A) // 10 :]
-        settings = (self.width, self.k, self.dropout, self.learning_rate)
+        settings = (self.width, self.k, self.dropout, self.learning_rate, self.exclude)
         model = _network(A[train], z[train], *settings)
         model.fit(
             [A[train], np.arange(len(train), dtype=np.int32)],
@@ -181,3 +199,17 @@ class RetrievalRegressor(RegressorMixin, BaseEstimator):
         index = np.full(len(A), -1, np.int32)
         raw = self.model_.predict([A, index], batch_size=256, verbose=0)
         return np.ravel(raw) * self.scale_ + self.mean_
+
+
+class Blend(RegressorMixin, BaseEstimator):
+    """The unweighted mean of several regressors' predictions."""
+
+    def __init__(self, estimators: list[Any] | None = None) -> None:
+        self.estimators = estimators
+
+    def fit(self, X: Any, y: np.ndarray) -> Blend:
+        self.estimators_ = [clone(e).fit(X, y) for e in self.estimators or []]
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.mean([e.predict(X) for e in self.estimators_], axis=0)

@@ -58,7 +58,7 @@ from sklearn_cerebros import ResidualMLPClassifier, ResidualMLPRegressor
 from sklearn_cerebros.datasets import load_ames
 from sklearn_cerebros.preprocessing import make_tabular_preprocessor
 
-from ._retrieval import RetrievalRegressor
+from ._retrieval import Blend, RetrievalRegressor
 
 #: The houses above 4,000 square feet of living area.
 GIANTS_SQFT = 4000
@@ -255,6 +255,12 @@ CANDIDATES: dict[str, Callable[[int], Any]] = {
     "saturate_99.5": lambda seed: LevelBinned(SATURATED_LEVELS, random_state=seed),
     "target_encoded": lambda seed: _TargetEncoded(random_state=seed),
     "retrieval": lambda seed: RetrievalRegressor(random_state=seed),
+    "retrieval_equal": lambda seed: RetrievalRegressor(
+        exclude="equal", random_state=seed
+    ),
+    "retrieval+tree_bins": lambda seed: Blend(
+        [RetrievalRegressor(random_state=seed), TreeBinned(random_state=seed)]
+    ),
     "no_early_stopping": _residual(early_stopping=False, epochs=150),
     "n_blocks3": _residual(n_blocks=3),
     "dropout0.1": _residual(dropout=0.1),

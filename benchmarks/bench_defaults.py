@@ -199,7 +199,24 @@ def _tree_bins(task: str, seed: int) -> Any:
 
 #: Prototypes that are not estimator settings: the residual MLP on
 #: piecewise-linear bins placed by a tree on the target (PLE-T).
-PROTOTYPES: dict[str, Callable[[str, int], Any]] = {"tree_bins": _tree_bins}
+def _retrieval(task: str, seed: int, with_tree_bins: bool = False) -> Any:
+    from ._retrieval import Blend, RetrievalRegressor
+    from .bench_ames_levers import TreeBinned
+
+    if task != "regression":
+        raise SystemExit("The retrieval prototypes are regressors only.")
+    if with_tree_bins:
+        return Blend(
+            [RetrievalRegressor(random_state=seed), TreeBinned(random_state=seed)]
+        )
+    return RetrievalRegressor(random_state=seed)
+
+
+PROTOTYPES: dict[str, Callable[[str, int], Any]] = {
+    "tree_bins": _tree_bins,
+    "retrieval": _retrieval,
+    "retrieval+tree_bins": lambda task, seed: _retrieval(task, seed, True),
+}
 
 
 def factory(name: str) -> Callable[[str, int], Any]:

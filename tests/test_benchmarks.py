@@ -361,3 +361,44 @@ def test_bench_defaults_tables_summarise_the_csv(tmp_path):
     assert md[3] == "| wine | 0.9 ± 0 (1 s, n=1) |  |"
     rst = rst_table(path)
     assert "   * - ames\n     - 25,000 ± 7,071 (5 s, n=2)" in rst
+
+
+def test_ames_levers_level_edges_cut_at_the_quantiles_and_restore():
+    import sklearn_cerebros._ple as ple
+    from benchmarks.bench_ames_levers import TAIL_LEVELS, _level_edges
+    from sklearn_cerebros.preprocessing import PiecewiseLinearEncoder
+
+    column = np.arange(1000.0)[:, None]
+    original = ple._quantile_edges
+    with _level_edges(TAIL_LEVELS):
+        edges = PiecewiseLinearEncoder().fit(column).bin_edges_[0]
+    assert ple._quantile_edges is original
+    np.testing.assert_allclose(edges, np.quantile(column[:, 0], TAIL_LEVELS))
+    assert edges[-2] == pytest.approx(998.001)  # the 99.9 % quantile
+    # a column of few values keeps one edge per value
+    with _level_edges(TAIL_LEVELS):
+        few = PiecewiseLinearEncoder().fit(np.array([[0.0], [1.0], [1.0]]))
+    np.testing.assert_array_equal(few.bin_edges_[0], [0.0, 1.0])
+
+
+def test_ames_levers_ceiling_beats_every_candidate_it_weighs(tmp_path, capsys):
+    from benchmarks.bench_ames_levers import ceiling
+    from sklearn_cerebros.datasets import load_ames
+
+    y = np.asarray(load_ames(return_X_y=True)[1], dtype=float)
+    rng = np.random.default_rng(0)
+    # two networks wrong in opposite directions, and an anchor
+    np.save(tmp_path / "a.npy", y + 20000 + rng.normal(0, 5000, len(y)))
+    np.save(tmp_path / "b.npy", y - 20000 + rng.normal(0, 5000, len(y)))
+    np.save(tmp_path / "hgb.npy", y + rng.normal(0, 30000, len(y)))
+    ceiling(str(tmp_path))
+    rmse = {}
+    for line in capsys.readouterr().out.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[1].replace(",", "").isdigit():
+            rmse[cells[0]] = int(cells[1].replace(",", ""))
+    assert rmse["a alone"] > 20000 and rmse["b alone"] > 20000
+    # half of each cancels the offsets: only the noise is left
+    assert rmse["best weights over the networks"] < 5000
+    assert rmse["the same with HGB"] <= rmse["best weights over the networks"]
+    assert "the networks' blend, HGB on the 5 giants" in rmse
