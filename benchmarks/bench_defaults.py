@@ -197,8 +197,6 @@ def _tree_bins(task: str, seed: int) -> Any:
     return TreeBinned(classifier=task == "classification", random_state=seed)
 
 
-#: Prototypes that are not estimator settings: the residual MLP on
-#: piecewise-linear bins placed by a tree on the target (PLE-T).
 def _retrieval(task: str, seed: int, with_tree_bins: bool = False) -> Any:
     from ._retrieval import Blend, RetrievalRegressor
     from .bench_ames_levers import TreeBinned
@@ -212,8 +210,21 @@ def _retrieval(task: str, seed: int, with_tree_bins: bool = False) -> Any:
     return RetrievalRegressor(random_state=seed)
 
 
+def _tail_bins(task: str, seed: int) -> Any:
+    from .bench_ames_levers import TAIL_LEVELS, LevelBinned
+
+    if task != "regression":
+        raise SystemExit("The tail-bins prototype is a regressor only.")
+    return LevelBinned(TAIL_LEVELS, random_state=seed)
+
+
+#: Prototypes that are not estimator settings (``bench_ames_levers``): the
+#: residual MLP on piecewise-linear bins placed by a tree on the target
+#: (PLE-T) or with four more bins in each column's top 1 %, the TabR-style
+#: learned retrieval network, and the mean of it and the tree-bins network.
 PROTOTYPES: dict[str, Callable[[str, int], Any]] = {
     "tree_bins": _tree_bins,
+    "tail_bins": _tail_bins,
     "retrieval": _retrieval,
     "retrieval+tree_bins": lambda task, seed: _retrieval(task, seed, True),
 }
