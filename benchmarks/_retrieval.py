@@ -26,6 +26,15 @@ from sklearn_cerebros.preprocessing import make_tabular_preprocessor
 __all__ = ["Blend", "RetrievalRegressor"]
 
 
+def _squared_distances(a: Any, b: Any) -> Any:
+    """Squared Euclidean distances between the rows of ``a`` and of ``b``."""
+    return (
+        ops.sum(a**2, axis=1, keepdims=True)
+        - 2.0 * a @ ops.transpose(b)
+        + ops.expand_dims(ops.sum(b**2, axis=1), 0)
+    )
+
+
 class _Retrieval(keras.layers.Layer):
     """Encode the queries, retrieve their nearest candidates, add the context."""
 
@@ -67,23 +76,14 @@ class _Retrieval(keras.layers.Layer):
     def call(self, x: Any, index: Any, training: Any = None) -> Any:
         encoded, query = self._encode(x, training)
         _, keys = self._encode(self.candidates, training)
-        distance = (
-            ops.sum(query**2, axis=1, keepdims=True)
-            - 2.0 * query @ ops.transpose(keys)
-            + ops.expand_dims(ops.sum(keys**2, axis=1), 0)
-        )
+        distance = _squared_distances(query, keys)
         if self.exclude == "index":
             own = ops.equal(
                 ops.expand_dims(ops.cast(index, "int32"), 1),
                 ops.expand_dims(ops.arange(ops.shape(keys)[0], dtype="int32"), 0),
             )
         else:  # a candidate whose encoded row equals the query's is the query
-            gap = (
-                ops.sum(x**2, axis=1, keepdims=True)
-                - 2.0 * x @ ops.transpose(self.candidates)
-                + ops.expand_dims(ops.sum(self.candidates**2, axis=1), 0)
-            )
-            own = gap < 1e-6
+            own = _squared_distances(x, self.candidates) < 1e-6
         similarity, nearest = ops.top_k(ops.where(own, -1e9, -distance), self.k)
         weights = self.drop(ops.softmax(similarity, axis=-1), training=training)
         values = self.label(ops.take(self.targets, nearest, axis=0)) + (

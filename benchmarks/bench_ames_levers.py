@@ -65,50 +65,24 @@ GIANTS_SQFT = 4000
 
 
 @contextlib.contextmanager
-def _tree_edges(
-    y: np.ndarray, n_leaves: int = 16, *, classifier: bool = False
+def _cut_edges(
+    cut: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> Iterator[None]:
-    """Within the block, piecewise-linear bins are cut where a tree on ``y`` splits."""
-    quantile_edges = _ple._quantile_edges
-    tree_class = DecisionTreeClassifier if classifier else DecisionTreeRegressor
+    """Within the block, piecewise-linear bins are cut by ``cut``.
 
-    def edges(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
-        out = []
-        for j, quantile in enumerate(quantile_edges(X, n_bins)):
-            seen = ~np.isnan(X[:, j])
-            values = X[seen, j]
-            if np.unique(values).size <= n_bins + 1:
-                out.append(quantile)
-                continue
-            tree = tree_class(max_leaf_nodes=n_leaves, random_state=0)
-            tree.fit(values[:, None], y[seen])
-            cuts = tree.tree_.threshold[tree.tree_.feature >= 0]
-            out.append(np.unique(np.r_[values.min(), cuts, values.max()]))
-        return out
-
-    _ple._quantile_edges = edges
-    try:
-        yield
-    finally:
-        _ple._quantile_edges = quantile_edges
-
-
-@contextlib.contextmanager
-def _level_edges(levels: np.ndarray) -> Iterator[None]:
-    """Within the block, piecewise-linear bins are cut at these quantiles.
-
-    Columns with few distinct values keep their edges (one per value).
+    ``cut(values, seen)`` gets a column's observed values and the mask of the
+    rows that have them, and returns its edges. Columns with at most
+    ``n_bins + 1`` distinct values keep theirs (one per value).
     """
     quantile_edges = _ple._quantile_edges
 
     def edges(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
         out = []
         for j, quantile in enumerate(quantile_edges(X, n_bins)):
-            values = X[~np.isnan(X[:, j]), j]
-            if np.unique(values).size <= n_bins + 1:
-                out.append(quantile)
-            else:
-                out.append(np.unique(np.quantile(values, levels)))
+            seen = ~np.isnan(X[:, j])
+            values = X[seen, j]
+            few = np.unique(values).size <= n_bins + 1
+            out.append(quantile if few else cut(values, seen))
         return out
 
     _ple._quantile_edges = edges
@@ -116,6 +90,26 @@ def _level_edges(levels: np.ndarray) -> Iterator[None]:
         yield
     finally:
         _ple._quantile_edges = quantile_edges
+
+
+def _tree_edges(
+    y: np.ndarray, n_leaves: int = 16, *, classifier: bool = False
+) -> contextlib.AbstractContextManager[None]:
+    """Within the block, piecewise-linear bins are cut where a tree on ``y`` splits."""
+    tree_class = DecisionTreeClassifier if classifier else DecisionTreeRegressor
+
+    def cut(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
+        tree = tree_class(max_leaf_nodes=n_leaves, random_state=0)
+        tree.fit(values[:, None], y[seen])
+        cuts = tree.tree_.threshold[tree.tree_.feature >= 0]
+        return np.unique(np.r_[values.min(), cuts, values.max()])
+
+    return _cut_edges(cut)
+
+
+def _level_edges(levels: np.ndarray) -> contextlib.AbstractContextManager[None]:
+    """Within the block, piecewise-linear bins are cut at these quantiles."""
+    return _cut_edges(lambda values, seen: np.unique(np.quantile(values, levels)))
 
 
 #: 16 quantile bins plus four more in the top 1 % ("tail_bins").
