@@ -208,7 +208,9 @@ class Blend(RegressorMixin, BaseEstimator):
         self.estimators = estimators
 
     def fit(self, X: Any, y: np.ndarray) -> Blend:
-        self.estimators_ = [clone(e).fit(X, y) for e in self.estimators or []]
+        if not self.estimators:
+            raise ValueError("Blend needs at least one estimator in `estimators`.")
+        self.estimators_ = [clone(e).fit(X, y) for e in self.estimators]
         return self
 
     def predict(self, X: Any) -> np.ndarray:

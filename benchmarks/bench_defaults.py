@@ -197,25 +197,17 @@ def _tree_bins(task: str, seed: int) -> Any:
     return TreeBinned(classifier=task == "classification", random_state=seed)
 
 
-def _retrieval(task: str, seed: int, with_tree_bins: bool = False) -> Any:
-    from ._retrieval import Blend, RetrievalRegressor
-    from .bench_ames_levers import TreeBinned
+def _ames_lever(name: str) -> Callable[[str, int], Any]:
+    """A regression candidate of ``bench_ames_levers``, by its name there."""
 
-    if task != "regression":
-        raise SystemExit("The retrieval prototypes are regressors only.")
-    if with_tree_bins:
-        return Blend(
-            [RetrievalRegressor(random_state=seed), TreeBinned(random_state=seed)]
-        )
-    return RetrievalRegressor(random_state=seed)
+    def make(task: str, seed: int) -> Any:
+        from .bench_ames_levers import CANDIDATES as LEVERS
 
+        if task != "regression":
+            raise SystemExit(f"The {name} prototype is a regressor only.")
+        return LEVERS[name](seed)
 
-def _tail_bins(task: str, seed: int) -> Any:
-    from .bench_ames_levers import TAIL_LEVELS, LevelBinned
-
-    if task != "regression":
-        raise SystemExit("The tail-bins prototype is a regressor only.")
-    return LevelBinned(TAIL_LEVELS, random_state=seed)
+    return make
 
 
 #: Prototypes that are not estimator settings (``bench_ames_levers``): the
@@ -224,9 +216,7 @@ def _tail_bins(task: str, seed: int) -> Any:
 #: learned retrieval network, and the mean of it and the tree-bins network.
 PROTOTYPES: dict[str, Callable[[str, int], Any]] = {
     "tree_bins": _tree_bins,
-    "tail_bins": _tail_bins,
-    "retrieval": _retrieval,
-    "retrieval+tree_bins": lambda task, seed: _retrieval(task, seed, True),
+    **{n: _ames_lever(n) for n in ("tail_bins", "retrieval", "retrieval+tree_bins")},
 }
 
 

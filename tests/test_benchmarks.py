@@ -1,6 +1,7 @@
 """Tests of the benchmark harness (``python -m benchmarks``): fast, tiny data."""
 
 import csv
+import re
 
 import keras
 import numpy as np
@@ -402,3 +403,24 @@ def test_ames_levers_ceiling_beats_every_candidate_it_weighs(tmp_path, capsys):
     assert rmse["best weights over the networks"] < 5000
     assert rmse["the same with HGB"] <= rmse["best weights over the networks"]
     assert "the networks' blend, HGB on the 5 giants" in rmse
+
+
+def test_ames_levers_refuse_what_they_cannot_do(capsys):
+    from benchmarks._retrieval import Blend, RetrievalRegressor
+    from benchmarks.bench_ames_levers import main as levers
+    from benchmarks.bench_defaults import factory
+
+    with pytest.raises(SystemExit):
+        levers(["--configs", "--ceiling"])
+    assert (
+        "--ceiling reads the predictions saved in --oof-dir" in capsys.readouterr().err
+    )
+    # the regression-only prototypes name themselves on a classification table
+    for name in ("tail_bins", "retrieval", "retrieval+tree_bins"):
+        with pytest.raises(
+            SystemExit, match=re.escape(f"The {name} prototype is a regressor")
+        ):
+            factory(name)("classification", 0)
+    assert isinstance(factory("retrieval")("regression", 3), RetrievalRegressor)
+    with pytest.raises(ValueError, match="at least one estimator in `estimators`"):
+        Blend([]).fit(np.zeros((3, 1)), np.zeros(3))
