@@ -88,6 +88,15 @@ CANDIDATES: dict[str, dict[str, Any]] = {
         ],
         "cv": 5,
     },
+    # the residual and the learned-retrieval network to start from (issue #17)
+    "search_ret_bag5": {"initial_plans": ["residual", "retrieval"], "cv": 5},
+    # one bagged retrieval network alone
+    "search_retrieval_alone": {"initial_plans": "retrieval", "n_trials": 1},
+    # two retrieval networks (their own seeds): its seeds differ a lot
+    "search_ret2_bag5": {
+        "initial_plans": ["residual", "retrieval", "retrieval"],
+        "cv": 5,
+    },
     # the defaults given up to 5 minutes a fold (issue #17's budget)
     "search_res_bag5_t290": {"n_trials": 40, "max_time": 290},
     # the defaults on a log target (names ending in _log, regression only)

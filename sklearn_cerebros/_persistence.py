@@ -29,7 +29,7 @@ import numpy as np
 
 from ._backend import keras
 from ._targets import ClassificationTarget, RegressionTarget
-from .architecture import MixerPlan, Plan
+from .architecture import MixerPlan, Plan, RetrievalPlan
 
 __all__ = ["UnsafeNetworkError", "from_plain_state", "to_plain_state"]
 
@@ -104,6 +104,11 @@ _CONVERTERS: dict[str, tuple[type, Callable, Callable]] = {
     "keras": (keras.Model, _network_to_bytes, _network_from_bytes),
     "plan": (Plan, Plan.to_dict, _plan_from(Plan)),
     "mixer_plan": (MixerPlan, MixerPlan.to_dict, _plan_from(MixerPlan)),
+    "retrieval_plan": (
+        RetrievalPlan,
+        RetrievalPlan.to_dict,
+        _plan_from(RetrievalPlan),
+    ),
     "regression_target": (
         RegressionTarget,
         _target_state,

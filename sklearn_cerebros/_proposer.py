@@ -22,6 +22,7 @@ from .architecture import (
     Plan,
     Structure,
     perturb_structure,
+    plan_from_dict,
     sample_structure,
 )
 
@@ -64,8 +65,16 @@ class TrialSpec:
 
 
 def structure_of(plan: Mapping[str, Any]) -> Structure:
-    """The sizes of a plan given as a dict: neurons of each unit, level by level."""
-    levels = Plan.from_dict(plan).levels
+    """The sizes of a plan given as a dict: neurons of each unit, level by level.
+
+    A plan of another kind (a mixer, a retrieval network) has one level of
+    one unit, as wide as its hidden layers.
+    """
+    network = plan_from_dict(plan)
+    if not isinstance(network, Plan):
+        width = getattr(network, "width", getattr(network, "hidden_dim", 1))
+        return Structure(((int(width),),))
+    levels = network.levels
     return Structure(tuple(tuple(u.neurons for u in level.units) for level in levels))
 
 

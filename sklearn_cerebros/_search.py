@@ -50,7 +50,14 @@ from ._trials import (
     score_raw,
     worker_threads,
 )
-from .architecture import CerebrosSpace, Plan, residual_plan
+from .architecture import (
+    CerebrosSpace,
+    MixerPlan,
+    Plan,
+    RetrievalPlan,
+    plan_from_dict,
+    residual_plan,
+)
 
 __all__ = ["CerebrosClassifier", "CerebrosRegressor"]
 
@@ -94,6 +101,22 @@ _SEARCH_CONSTRAINTS: dict = {
 }
 
 
+def _named_plan(name: str, position: int) -> Plan | RetrievalPlan:
+    """The plan an ``initial_plans`` entry names."""
+    if name == "residual":
+        # the residual estimators' default network, its joint ensemble too
+        members = ResidualMLPRegressor().n_members
+        return residual_plan().with_head(1, "linear", members)
+    if name == "retrieval":
+        return RetrievalPlan()
+    raise ValueError(
+        f"initial_plans[{position}]={name!r} is not known: the names are "
+        "'residual' (the default architecture of ResidualMLPRegressor) and "
+        "'retrieval' (RetrievalPlan(): a network that looks up similar "
+        "training rows)."
+    )
+
+
 def _describe(value: Any) -> str:
     """A name for a non-JSON parameter that is the same in every process."""
     kind = value if callable(value) and hasattr(value, "__qualname__") else type(value)
@@ -135,29 +158,24 @@ class _CerebrosSearch:
         value = self.initial_plans
         if value is None:
             return []
-        if isinstance(value, str):
-            if value != "residual":
-                raise ValueError(
-                    f"initial_plans={value!r} is not known: pass 'residual' (the "
-                    "default architecture of ResidualMLPRegressor), a list of "
-                    "Plan objects, or None."
-                )
-            # the residual estimators' default network, its joint ensemble too
-            members = ResidualMLPRegressor().n_members
-            return [residual_plan().with_head(1, "linear", members).to_dict()]
+        if isinstance(value, (str, Plan, MixerPlan, RetrievalPlan)):
+            value = [value]
         if not isinstance(value, (list, tuple)):
             raise ValueError(
-                f"initial_plans must be 'residual', a list of Plan objects or "
-                f"None, got {type(value).__name__}."
+                f"initial_plans must be 'residual', 'retrieval', a plan (Plan, "
+                f"MixerPlan, RetrievalPlan), a list of those, or None; got "
+                f"{type(value).__name__}."
             )
         plans = []
         for i, plan in enumerate(value):
-            if isinstance(plan, dict):
-                plan = Plan.from_dict(plan)
-            if type(plan) is not Plan:
+            if isinstance(plan, str):
+                plan = _named_plan(plan, i)
+            elif isinstance(plan, dict):
+                plan = plan_from_dict(plan)
+            if not isinstance(plan, (Plan, MixerPlan, RetrievalPlan)):
                 raise ValueError(
-                    f"initial_plans[{i}] must be a Plan (a network of levels of "
-                    f"units, as residual_plan or wire give), got "
+                    f"initial_plans[{i}] must be 'residual', 'retrieval' or a "
+                    f"plan (Plan, MixerPlan or RetrievalPlan), got "
                     f"{type(plan).__name__}."
                 )
             plans.append(plan.to_dict())
@@ -539,7 +557,7 @@ class _CerebrosSearch:
         self.ensemble_score_ = score(sum(w * m.raw for m, w in members))
         self.best_index_ = int(best.record["trial"])
         self.best_score_ = float(best.record["score"])
-        self.best_plan_ = Plan.from_dict(best.record["plan"])
+        self.best_plan_ = plan_from_dict(best.record["plan"])
         self.plan_ = self.best_plan_
         self.history_ = {k: list(v) for k, v in best.record["history"].items()}
         self.n_iter_ = int(best.record.get("start_epoch", 0) + best.record["epochs"])
@@ -585,7 +603,7 @@ class _CerebrosSearch:
             tensorboard_dir=logs,
         )
         trained = fit_network(
-            Plan.from_dict(record["plan"]),
+            plan_from_dict(record["plan"]),
             (X, y, w),
             None,
             settings,
@@ -660,7 +678,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,
-        initial_plans: Any = "residual",
+        initial_plans: Any = ("residual", "retrieval"),
         strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,
@@ -763,7 +781,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_trials: int = 8,
         n_generations: int = 2,
         n_wirings: int = 1,
-        initial_plans: Any = "residual",
+        initial_plans: Any = ("residual", "retrieval"),
         strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,

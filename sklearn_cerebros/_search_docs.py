@@ -135,7 +135,7 @@ SEARCH_DOC = (
         :class:`~sklearn_cerebros.ResidualMLPRegressor`): members share the
         wired units, each has its own input multipliers and output layer,
         and the network predicts their mean.
-    initial_plans : "residual", list of Plan or None, default="residual"
+    initial_plans : str, plan, list or None, default=("residual", "retrieval")
         Plans trained first, as they are, before the drawn ones: trials 0,
         1, ... of generation 0 (they count in ``n_trials``, are ranked and
         can join the ensemble like any trial, and are never perturbed into
@@ -144,8 +144,24 @@ SEARCH_DOC = (
         (:func:`~sklearn_cerebros.architecture.residual_plan`, with its 8
         joint-ensemble members), a strong start that the drawn networks are
         then combined with, as AutoGluon starts from a portfolio of
-        known-good configurations. Each gets the search's output head and
-        keeps its own ``members``; ``n_members`` is for the drawn plans.
+        known-good configurations. ``"retrieval"`` is
+        :class:`~sklearn_cerebros.architecture.RetrievalPlan`'s defaults: a
+        network that keeps (up to 4,096 of) its training rows and predicts
+        from the most similar of them, as TabR does; it errs where the other
+        networks do not, so the ensemble can gain from it (see the user
+        guide, "Learned retrieval"). Both are the default, chosen on every
+        table of the benchmark harness (Ames from 23,855 to 23,136 dollars
+        RMSE, the six others level or better but breast cancer, three rows
+        of 114 on one fold; see the benchmarks page). A
+        retrieval epoch costs about 4 times a residual one at 2,000
+        training rows and 10 times from 10,000: on a large table,
+        ``initial_plans="residual"`` is the faster choice. A list mixes
+        names and plans of any kind
+        (:class:`~sklearn_cerebros.architecture.Plan`,
+        :class:`~sklearn_cerebros.architecture.MixerPlan`,
+        :class:`~sklearn_cerebros.architecture.RetrievalPlan`); ``None``
+        draws every trial. Each gets the search's output head and keeps its
+        own ``members``; ``n_members`` is for the drawn plans.
         With ``strategy="halving"`` they are the first trials of rung 0,
         promoted like any other.
     n_trials : int, default=8
@@ -294,8 +310,8 @@ SEARCH_ATTRIBUTES = (
     ensemble_score_ : float
         The ensemble's score on the held-out rows (before any refit), at
         least ``best_score_``.
-    best_plan_, plan_ : Plan
-        The best trial's architecture.
+    best_plan_, plan_ : Plan, MixerPlan or RetrievalPlan
+        The best trial's architecture (a drawn trial's is a ``Plan``).
     model_ : keras.Model
         The fitted network: the members averaged with their weights (the
         best trial's network itself when it is the only member).

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ._keras import build
+from ._keras import rebuild
 from ._proposer import rank_key
-from .architecture import Plan
+from .architecture import plan_from_dict
 
 __all__ = ["digest", "results_table", "trial_networks"]
 
@@ -19,15 +19,14 @@ def trial_networks(
     record: dict[str, Any], weights: list[list[np.ndarray]], n_features: int
 ) -> tuple[list[Any], list[float]]:
     """A trial's trained networks (one per fold when bagged), equal shares each."""
-    plan = Plan.from_dict(record["plan"])
+    plan = plan_from_dict(record["plan"])
     networks = []
     for fold, arrays in enumerate(weights):
         if len(weights) > 1:  # named as in training (see run_trial)
             name = f"{plan.name}_fold{fold}"
-            network = build(dataclasses.replace(plan, name=name), n_features)
+            network = rebuild(dataclasses.replace(plan, name=name), n_features, arrays)
         else:
-            network = build(plan, n_features)
-        network.set_weights(arrays)
+            network = rebuild(plan, n_features, arrays)
         networks.append(network)
     return networks, [1.0 / len(networks)] * len(networks)
 

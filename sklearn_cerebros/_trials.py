@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 from joblib.externals.loky import ProcessPoolExecutor
 from sklearn.utils import Tags
@@ -32,9 +33,16 @@ from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from ._backend import keras
 from ._compat import default_joblib_backend
-from ._keras import SparseRows, TrainSettings, build, fit_network, predict_array
+from ._keras import SparseRows, TrainSettings, fit_network, predict_array, remember
 from ._proposer import TrialSpec
-from .architecture import CerebrosSpace, Plan, wire
+from .architecture import (
+    CerebrosSpace,
+    NetworkPlan,
+    Plan,
+    RetrievalPlan,
+    plan_from_dict,
+    wire,
+)
 
 __all__ = [
     "IN_PROCESS_TRIALS",
@@ -139,11 +147,15 @@ def score_raw(
     return float(scorer(_Outputs(target, raw, classifier), X, y))
 
 
-def _summary_counts(plan: Plan, n_features: int) -> dict[str, Any]:
+def _summary_counts(plan: NetworkPlan, n_features: int) -> dict[str, Any]:
+    """A trial's sizes; levels, units and neurons only for levels of units."""
+    levels = isinstance(plan, Plan)
     return {
-        "n_levels": plan.n_levels,
-        "n_units": plan.n_units,
-        "n_neurons": sum(u.neurons for _, _, u in plan.iter_units()),
+        "n_levels": plan.n_levels if levels else None,
+        "n_units": plan.n_units if levels else None,
+        "n_neurons": sum(u.neurons for _, _, u in plan.iter_units())
+        if levels
+        else None,
         "n_params": plan.n_params(n_features),
         "summary": plan.describe(),
     }
@@ -156,8 +168,19 @@ def _take_rows(part: tuple, rows: np.ndarray) -> tuple:
     return X, y[rows], None if w is None else w[rows]
 
 
+def _stack_rows(a: tuple, b: tuple | None) -> tuple:
+    """The rows of two ``(X, y, sample_weight)`` triples, one after the other."""
+    if b is None:
+        return a
+    if isinstance(a[0], SparseRows):
+        X = SparseRows(sp.vstack([a[0].matrix, b[0].matrix]))
+    else:
+        X = np.concatenate([a[0], b[0]])
+    return X, np.concatenate([a[1], b[1]]), None
+
+
 def _train_and_predict(
-    plan: Plan,
+    plan: NetworkPlan,
     train: tuple,
     validation: tuple | None,
     scored: np.ndarray,
@@ -166,15 +189,14 @@ def _train_and_predict(
     n_features: int,
     rng: np.random.Generator,
     start: list[np.ndarray] | None = None,
+    every_row: tuple | None = None,
 ) -> tuple[list[np.ndarray], dict[str, list[float]], np.ndarray]:
     """Weights, history and raw outputs on ``scored`` of one trained network.
 
-    With ``start`` weights the network of ``plan`` trains on from them.
+    With ``start`` weights the network of ``plan`` trains on from them. A
+    retrieval network then keeps ``every_row`` (the search's training rows)
+    as its memory (see :func:`~._keras.remember`).
     """
-    model = None
-    if start is not None:
-        model = build(plan, n_features)
-        model.set_weights(start)
     trained = fit_network(
         plan,
         train,
@@ -182,11 +204,14 @@ def _train_and_predict(
         settings,
         seed=seed,
         n_features=n_features,
-        model=model,
+        start=start,
         rng=rng,
     )
-    raw = predict_array(trained.model, scored, compiled=False)
-    return trained.model.get_weights(), trained.history, raw
+    model = trained.model
+    if every_row is not None:
+        model = remember(plan, model, every_row[:2], seed, n_features)
+    raw = predict_array(model, scored, compiled=False)
+    return model.get_weights(), trained.history, raw
 
 
 def _best_epoch(history: dict[str, list[float]]) -> int:
@@ -201,7 +226,7 @@ def fold_seed(seed: int, fold: int) -> int:
 
 
 def _bagged(
-    plan: Plan,
+    plan: NetworkPlan,
     data: TrialData,
     settings: TrainSettings,
     seed: int,
@@ -226,6 +251,7 @@ def _bagged(
             data.n_features,
             np.random.default_rng(fold_seed(seed, fold)),
             None if start is None else start[fold],
+            data.train,
         )
         if raw is None:
             raw = np.empty((len(X), *fold_raw.shape[1:]), fold_raw.dtype)
@@ -279,9 +305,9 @@ def run_trial(
         name = f"cerebros_trial{spec.index}"
         units, activation, members = head
         if warm_start is not None:  # a promotion: the parent's network, on
-            plan = dataclasses.replace(Plan.from_dict(warm_start.plan), name=name)
+            plan = dataclasses.replace(plan_from_dict(warm_start.plan), name=name)
         elif spec.plan is not None:  # an initial plan: as it is, its members too
-            plan = dataclasses.replace(Plan.from_dict(spec.plan), name=name)
+            plan = dataclasses.replace(plan_from_dict(spec.plan), name=name)
             plan = plan.with_head(units, activation)
             record["initial"] = True
         else:
@@ -307,6 +333,10 @@ def run_trial(
                 data.n_features,
                 rng,
                 None if warm_start is None else warm_start.weights[0],
+                # a retrieval network's memory after training: every row
+                _stack_rows(data.train, data.validation)
+                if isinstance(plan, RetrievalPlan)
+                else None,
             )
             weights, histories = [one], [history]
         else:

@@ -62,6 +62,12 @@ ESTIMATORS = {
     "MLPMixerClassifier": lambda: MLPMixerClassifier(**MIXER),
     "CerebrosRegressor": lambda: CerebrosRegressor(**SEARCH),
     "CerebrosClassifier": lambda: CerebrosClassifier(**SEARCH, refit=False),
+    # one learned-retrieval trial: its memory of training rows is in the
+    # network's weights, and plan_ is a RetrievalPlan (named, as a plan
+    # object in a parameter is a type skops does not trust)
+    "CerebrosRegressorRetrieval": lambda: CerebrosRegressor(
+        **{**SEARCH, "n_trials": 1, "initial_plans": "retrieval"}
+    ),
 }
 
 

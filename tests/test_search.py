@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor, Plan
-from sklearn_cerebros.architecture import MixerPlan, residual_plan
+from sklearn_cerebros.architecture import residual_plan
 
 TINY = {**_TINY, "n_trials": 3}
 
@@ -532,9 +532,9 @@ def test_residual_initial_plan_is_the_residual_estimators_architecture(
 @pytest.mark.parametrize(
     "value, match",
     [
-        ("resnet", "'residual'"),
-        (residual_plan(), "list of Plan"),
-        ([MixerPlan()], r"initial_plans\[0\] must be a Plan"),
+        ("resnet", r"initial_plans\[0\]='resnet' is not known.*'retrieval'"),
+        (42, "initial_plans must be 'residual', 'retrieval', a plan"),
+        ([residual_plan(), 42], r"initial_plans\[1\] must be 'residual'"),
     ],
 )
 def test_bad_initial_plans_are_a_clear_error(regression_data, value, match):

@@ -5,7 +5,14 @@ from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
 from ._ensemble import average_models
 from ._forward import predict_array
 from ._layers import DropPath, LateralGate
-from ._network import Arrays, TrainedNetwork, build, fit_network
+from ._network import (
+    Arrays,
+    TrainedNetwork,
+    build,
+    fit_network,
+    rebuild,
+    remember,
+)
 from ._rows import SparseRows, as_batches
 from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
 
@@ -25,6 +32,8 @@ __all__ = [
     "build",
     "fit_network",
     "predict_array",
+    "rebuild",
+    "remember",
     "seeded",
     "train",
 ]

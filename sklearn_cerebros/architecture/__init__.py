@@ -8,7 +8,9 @@ construction and round-trip through JSON with :meth:`Plan.to_dict` and
 Cerebros plans are drawn from a :class:`CerebrosSpace`: :func:`sample_plan`
 in one go, or :func:`sample_structure` then :func:`wire` to retry the wiring
 of a structure, and :func:`perturb_structure` to move a structure by one step.
-Every kind of plan (:class:`Plan`, :class:`MixerPlan`) follows the
+A :class:`RetrievalPlan` describes a network that looks up similar
+training rows (after TabR). Every kind of plan (:class:`Plan`,
+:class:`MixerPlan`, :class:`RetrievalPlan`) follows the
 :class:`NetworkPlan` protocol; :func:`plan_from_dict` reads any of them back.
 """
 
@@ -35,6 +37,7 @@ from ._plan import (
 )
 from ._protocol import NetworkPlan, plan_from_dict
 from ._residual import block_widths, drop_path_rates, residual_plan
+from ._retrieval import RetrievalPlan
 from ._summary import ConnectionCounts, connection_counts
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "OutputHead",
     "Plan",
     "PlanError",
+    "RetrievalPlan",
     "Structure",
     "Unit",
     "block_widths",

@@ -1,10 +1,11 @@
 """What every kind of plan offers: the protocol the builder and estimators use.
 
 A plan is an immutable, validated description of a network with a
-placeholder head. :class:`~._plan.Plan` (levels of Dense units) and
-:class:`~._mixer.MixerPlan` (a tabular MLP-Mixer) both follow it; the
-builder turns either into a Keras model, and the estimators and the search
-use nothing else of them.
+placeholder head. :class:`~._plan.Plan` (levels of Dense units),
+:class:`~._mixer.MixerPlan` (a tabular MLP-Mixer) and
+:class:`~._retrieval.RetrievalPlan` (a network that looks up similar
+training rows) follow it; the builder turns any of them into a Keras model,
+and the estimators and the search use nothing else of them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ._mixer import MixerPlan
 from ._plan import Plan, PlanError
+from ._retrieval import RetrievalPlan
 
 __all__ = ["NetworkPlan", "plan_from_dict"]
 
@@ -48,7 +50,11 @@ class NetworkPlan(Protocol):
         ...
 
 
-_KINDS: tuple[type[Plan] | type[MixerPlan], ...] = (Plan, MixerPlan)
+_KINDS: tuple[type[Plan] | type[MixerPlan] | type[RetrievalPlan], ...] = (
+    Plan,
+    MixerPlan,
+    RetrievalPlan,
+)
 
 
 def plan_from_dict(data: Mapping[str, Any]) -> NetworkPlan:
@@ -63,7 +69,7 @@ def plan_from_dict(data: Mapping[str, Any]) -> NetworkPlan:
 
     Returns
     -------
-    Plan or MixerPlan
+    Plan, MixerPlan or RetrievalPlan
     """
     fmt = data.get("format") if isinstance(data, Mapping) else None
     for kind in _KINDS:

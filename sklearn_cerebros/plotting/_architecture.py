@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..architecture import MixerPlan, Plan
+from ..architecture import MixerPlan, Plan, RetrievalPlan
 from ._common import _pyplot
 
 if TYPE_CHECKING:
@@ -47,13 +47,18 @@ def _get_plan(plan_or_estimator: Any) -> Plan:
         plan = getattr(plan_or_estimator, attribute, None)
         if isinstance(plan, Plan):
             return plan
-    mixer = getattr(plan_or_estimator, "plan_", plan_or_estimator)
-    if isinstance(mixer, MixerPlan):
+    other = getattr(plan_or_estimator, "plan_", plan_or_estimator)
+    if isinstance(other, (MixerPlan, RetrievalPlan)):
+        kind = (
+            "an MLP-Mixer is a fixed stack of blocks"
+            if isinstance(other, MixerPlan)
+            else "a learned-retrieval network is a fixed encoder, lookup and head"
+        )
         raise TypeError(
             "plot_architecture draws level-and-unit plans (residual MLP, "
-            "Cerebros); an MLP-Mixer is a fixed stack of blocks with no such "
-            "graph to draw. Print its layout with plan_.summary(n_features) "
-            "or the Keras model with model_.summary()."
+            f"Cerebros); {kind} with no such graph to draw. Print its layout "
+            "with plan_.summary(n_features) or the Keras model with "
+            "model_.summary()."
         )
     raise TypeError(
         "Expected a Plan or a fitted estimator with a plan_ attribute, got "

@@ -1,0 +1,228 @@
+"""A learned-retrieval network as plain data (after TabR).
+
+Gorishniy et al., "TabR: Tabular Deep Learning Meets Nearest Neighbors"
+(ICLR 2024), add to an MLP a step that looks up similar training rows. The
+network built from a :class:`RetrievalPlan` keeps a *memory*: up to
+``max_candidates`` of its training rows (encoded features) and their encoded
+targets, stored in the model as non-trainable weights, so that it saves and
+pickles with it. For each row it is asked about:
+
+* an encoder (Dense to ``width``, then a residual Dense-ReLU-dropout-Dense
+  block) maps the row to a vector, and LayerNorm plus Dense map that vector
+  to a key; the memory's rows go through the same encoder;
+* the ``k`` memory rows with the nearest keys (squared Euclidean distance)
+  are weighted by a softmax over their negative distances;
+* each of them contributes a value: an embedding of its target (a Dense
+  layer; one-hot classes for a classifier) plus a learned function of the
+  difference between the two keys (Dense-ReLU-Dense);
+* the weighted sum of the values is added to the row's vector, and a head
+  (LayerNorm, Dense ``2 * width``-ReLU-dropout-Dense residual block,
+  LayerNorm, ReLU, output layer) predicts from it.
+
+A memory row whose features equal the query's is never retrieved: a training
+row would otherwise find its own target. This keeps the training loop
+unchanged (a batch carries no row indices), and measured as well as leaving
+out the row by its index (Ames, 23,425 against 23,345 RMSE, session 7 of
+issue #17). The encoder, the keys and the head learn together, so the network
+learns which rows are neighbours; every step encodes the whole memory, which
+is why the memory is capped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ._plan import OUTPUT_ACTIVATIONS, PlanError
+
+__all__ = ["RetrievalPlan"]
+
+_FORMAT = "sklearn-cerebros-retrieval-plan"
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RetrievalPlan:
+    """A validated learned-retrieval architecture (see the module docstring).
+
+    Parameters
+    ----------
+    width : int, default=128
+        Width of the encoder, the keys and the values.
+    k : int, default=32
+        Memory rows each row attends to (fewer when the memory is smaller).
+    dropout : float, default=0.1
+        Dropout in the encoder, on the attention weights and in the head,
+        in ``[0, 1)``.
+    max_candidates : int, default=4096
+        Most training rows the memory holds; a larger training set is
+        sampled (without replacement, from the fit's seed). Every training
+        step encodes the whole memory, so a step costs in proportion to it.
+    head_units : int, default=1
+        Outputs of the head.
+    head_activation : str, default="linear"
+        Activation of the head, one of :data:`OUTPUT_ACTIVATIONS`.
+    name : str, default="retrieval"
+        Name of the built model.
+
+    Raises
+    ------
+    PlanError
+        If a size is not a positive int, ``k`` or ``max_candidates`` below 1,
+        ``dropout`` outside ``[0, 1)`` or the head activation unknown.
+
+    Examples
+    --------
+    >>> from sklearn_cerebros.architecture import RetrievalPlan
+    >>> plan = RetrievalPlan(width=16, k=8)
+    >>> plan.describe()
+    'Learned retrieval: width 16, 8 nearest of up to 4096 training rows, dropout 0.1'
+    >>> RetrievalPlan.from_dict(plan.to_dict()) == plan
+    True
+    """
+
+    width: int = 128
+    k: int = 32
+    dropout: float = 0.1
+    max_candidates: int = 4096
+    head_units: int = 1
+    head_activation: str = "linear"
+    name: str = field(default="retrieval", compare=False)
+
+    #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
+    FORMAT: ClassVar[str] = _FORMAT
+
+    def __post_init__(self) -> None:
+        for name in ("width", "k", "max_candidates", "head_units"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise PlanError(f"{name} must be an int of at least 1, got {value!r}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise PlanError(f"dropout must be in [0, 1), got {self.dropout}.")
+        if self.head_activation not in OUTPUT_ACTIVATIONS:
+            raise PlanError(
+                f"Unknown head activation {self.head_activation!r}; "
+                f"expected one of {sorted(OUTPUT_ACTIVATIONS)}."
+            )
+
+    @property
+    def members(self) -> int:
+        """Always 1: a retrieval network is not a joint ensemble."""
+        return 1
+
+    def n_params(self, n_features: int) -> int:
+        """Trainable weights of the built network for ``n_features`` inputs.
+
+        The memory is not counted: it holds up to ``max_candidates x
+        (n_features + head_units)`` non-trainable values, as many as the
+        training rows it keeps.
+        """
+        if int(n_features) < 1:
+            raise PlanError(f"n_features must be at least 1, got {n_features}.")
+        w, f, u = self.width, int(n_features), self.head_units
+
+        def dense(n_in: int, n_out: int, bias: bool = True) -> int:
+            return (n_in + bias) * n_out
+
+        encoder = dense(f, w) + 2 * dense(w, w) + 2 * w + dense(w, w)  # + key
+        values = dense(u, w) + dense(w, w) + dense(w, w, bias=False)
+        head = 2 * w + dense(w, 2 * w) + dense(2 * w, w) + 2 * w + dense(w, u)
+        return encoder + values + head
+
+    def describe(self) -> str:
+        """One line, e.g. ``"Learned retrieval: width 128, 32 nearest of ..."``."""
+        text = (
+            f"Learned retrieval: width {self.width}, {self.k} nearest of up to "
+            f"{self.max_candidates} training rows"
+        )
+        if self.dropout:
+            text += f", dropout {self.dropout:g}"
+        return text
+
+    def summary(self, n_features: int | None = None) -> str:
+        """Layer-by-layer text summary; with ``n_features``, the parameter count.
+
+        Parameters
+        ----------
+        n_features : int, optional
+            Width of the feature vector.
+
+        Returns
+        -------
+        str
+        """
+        w = self.width
+        inputs = "features" if n_features is None else f"{int(n_features)} features"
+        lines = [
+            f"Plan {self.name!r}: {self.describe()}",
+            f"encoder: Dense {inputs} -> {w}, plus Dense {w} -> {w} (relu) "
+            f"-> {w}; key: LayerNorm, Dense {w} -> {w}",
+            f"memory: up to {self.max_candidates} training rows and targets, "
+            f"the {self.k} with the nearest keys (never the row itself), "
+            "softmax-weighted",
+            f"values: Dense target -> {w} plus Dense key difference {w} -> {w} "
+            f"(relu) -> {w}",
+            f"head: LayerNorm, Dense {w} -> {2 * w} (relu) -> {w} added back, "
+            f"LayerNorm, relu, {self.head_units} output"
+            f"{'s' * (self.head_units != 1)} ({self.head_activation})",
+        ]
+        if n_features is not None:
+            lines.append(f"parameters: {self.n_params(n_features):,} trainable")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def with_head(
+        self, units: int, activation: str, members: int | None = None
+    ) -> RetrievalPlan:
+        """Return a copy whose head has ``units`` outputs and ``activation``.
+
+        Raises
+        ------
+        PlanError
+            If ``members`` asks for a joint ensemble (more than 1).
+        """
+        if members is not None and members != 1:
+            raise PlanError(
+                f"A retrieval plan has no joint-ensemble members; got members="
+                f"{members!r} (pass 1 or None)."
+            )
+        return dataclasses.replace(self, head_units=units, head_activation=activation)
+
+    # -- serialisation -----------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Return the plan as JSON-ready builtins (see :meth:`from_dict`)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {"format": _FORMAT, "version": _VERSION, **data}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RetrievalPlan:
+        """Rebuild (and validate) a plan from :meth:`to_dict` output.
+
+        Parameters
+        ----------
+        data : mapping
+            A dict as written by :meth:`to_dict`, for example loaded from JSON.
+
+        Returns
+        -------
+        RetrievalPlan
+        """
+        if data.get("format") != _FORMAT:
+            raise PlanError(
+                f"Not a retrieval plan: expected format {_FORMAT!r}, got "
+                f"{data.get('format')!r}."
+            )
+        if data.get("version") != _VERSION:
+            raise PlanError(
+                f"Unsupported retrieval plan version {data.get('version')!r}; "
+                f"this release reads version {_VERSION}."
+            )
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names - {"format", "version"}
+        if unknown:
+            raise PlanError(f"Unknown retrieval plan fields: {sorted(unknown)}.")
+        return cls(**{k: v for k, v in data.items() if k in names})

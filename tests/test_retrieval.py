@@ -1,0 +1,335 @@
+"""The learned-retrieval network: its plan, its memory, and its place in the search."""
+
+from __future__ import annotations
+
+import pickle
+
+import keras
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _search_params import TINY
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
+from sklearn_cerebros._keras import (
+    SparseRows,
+    TrainSettings,
+    build,
+    fit_network,
+    predict_array,
+    rebuild,
+)
+from sklearn_cerebros._keras._retrieval import memory_of, memory_rows
+from sklearn_cerebros.architecture import (
+    MixerPlan,
+    PlanError,
+    RetrievalPlan,
+    plan_from_dict,
+    residual_plan,
+)
+
+SMALL = RetrievalPlan(width=8, k=4)
+SETTINGS = TrainSettings(
+    epochs=3, batch_size=32, learning_rate=1e-2, loss="squared_error"
+)
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    X, y = make_regression(n_samples=160, n_features=5, noise=5.0, random_state=0)
+    return X, y
+
+
+# -- the plan -------------------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(
+    width=st.integers(1, 256),
+    k=st.integers(1, 64),
+    dropout=st.floats(0.0, 0.99),
+    max_candidates=st.integers(1, 10_000),
+    head_units=st.integers(1, 10),
+    head_activation=st.sampled_from(["linear", "sigmoid", "softmax"]),
+)
+def test_plan_round_trips_through_its_dict(**fields):
+    plan = RetrievalPlan(**fields)
+    assert RetrievalPlan.from_dict(plan.to_dict()) == plan
+    assert plan_from_dict(plan.to_dict()) == plan
+
+
+@pytest.mark.parametrize(
+    "fields, match",
+    [
+        ({"width": 0}, "width must be an int of at least 1"),
+        ({"k": 2.5}, "k must be an int"),
+        ({"max_candidates": True}, "max_candidates must be an int"),
+        ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+        ({"head_activation": "relu"}, "Unknown head activation 'relu'"),
+    ],
+)
+def test_bad_plan_fields_are_refused_by_name(fields, match):
+    with pytest.raises(PlanError, match=match):
+        RetrievalPlan(**fields)
+
+
+def test_plan_dicts_of_other_kinds_or_fields_are_refused():
+    with pytest.raises(PlanError, match="Not a retrieval plan"):
+        RetrievalPlan.from_dict(MixerPlan().to_dict())
+    with pytest.raises(PlanError, match=r"Unknown retrieval plan fields: \['depth'\]"):
+        RetrievalPlan.from_dict({**RetrievalPlan().to_dict(), "depth": 2})
+
+
+def test_a_retrieval_plan_has_no_joint_members():
+    assert SMALL.with_head(3, "softmax", 1).head_units == 3
+    with pytest.raises(PlanError, match="members=8"):
+        SMALL.with_head(1, "linear", 8)
+
+
+@pytest.mark.parametrize("n_features, units", [(1, 1), (7, 3), (40, 2)])
+def test_parameter_count_is_the_built_networks_trainable_count(n_features, units):
+    plan = RetrievalPlan(width=12, k=3).with_head(units, "linear")
+    model = build(plan, n_features, memory=5)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert plan.n_params(n_features) == trainable
+    assert f"{trainable:,} trainable" in plan.summary(n_features)
+
+
+# -- the memory -----------------------------------------------------------------
+def test_memory_is_capped_by_a_seeded_draw_of_distinct_rows():
+    X = np.arange(200, dtype=np.float32).reshape(100, 2)
+    y = np.arange(100, dtype=np.float32)
+    plan = RetrievalPlan(max_candidates=30)
+    features, targets = memory_of(plan, X, y, seed=3)
+    assert features.shape == (30, 2) and targets.shape == (30, 1)
+    rows = features[:, 0].astype(int) // 2
+    assert len(set(rows)) == 30 and np.array_equal(targets[:, 0], rows)
+    again, _ = memory_of(plan, X, y, seed=3)
+    other, _ = memory_of(plan, X, y, seed=4)
+    assert np.array_equal(features, again) and not np.array_equal(features, other)
+    whole, _ = memory_of(RetrievalPlan(max_candidates=100), X, y, seed=3)
+    assert np.array_equal(whole, X)  # all rows, in their order
+
+
+def test_memory_one_hot_encodes_classes_and_densifies_sparse_rows():
+    X = sp.random(20, 4, density=0.5, format="csr", random_state=0)
+    y = np.arange(20) % 3
+    plan = RetrievalPlan().with_head(3, "softmax")
+    features, targets = memory_of(plan, SparseRows(X), y, seed=0)
+    assert np.array_equal(features, X.toarray().astype(np.float32))
+    assert np.array_equal(targets, np.eye(3, dtype=np.float32)[y])
+
+
+def test_memory_rows_are_read_back_from_weights_and_checked():
+    model = build(SMALL, 3, memory=7)
+    assert memory_rows(model.get_weights(), 3) == 7
+    with pytest.raises(ValueError, match="rows x 4"):
+        memory_rows(model.get_weights(), 4)
+
+
+# -- the network ------------------------------------------------------------------
+def _network(memory_X, memory_y, seed=0):
+    keras.utils.set_random_seed(seed)
+    return build(SMALL, memory_X.shape[1], memory=(memory_X, memory_y))
+
+
+@pytest.mark.parametrize("n_features, scale", [(3, 1.0), (600, 30.0)])
+def test_a_row_never_retrieves_its_own_copy(n_features, scale):
+    # wide rows of large values: float32 rounding of their distance to their
+    # own copy is far above any fixed small threshold
+    rng = np.random.default_rng(0)
+    memory_X = (scale * rng.normal(size=(6, n_features))).astype(np.float32)
+    memory_y = rng.normal(size=(6, 1)).astype(np.float32)
+    model = _network(memory_X, memory_y)
+    changed = memory_y.copy()
+    changed[0] = 1e3  # the target of the row that equals the query
+    other = _network(memory_X, changed)
+    query = memory_X[:1]
+    np.testing.assert_allclose(model(query), other(query), rtol=1e-6)
+    # a row that is not a copy of memory row 0 does see its target
+    near = query + 0.5 * scale
+    assert not np.allclose(model(near), other(near))
+
+
+def test_rows_are_predicted_independently_of_their_batch():
+    rng = np.random.default_rng(1)
+    memory_X = rng.normal(size=(10, 3)).astype(np.float32)
+    model = _network(memory_X, rng.normal(size=(10, 1)).astype(np.float32))
+    rows = rng.normal(size=(5, 3)).astype(np.float32)
+    together = predict_array(model, rows)
+    alone = np.concatenate([predict_array(model, rows[i : i + 1]) for i in range(5)])
+    np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
+
+
+def test_fit_network_keeps_the_training_rows_and_rebuilds_from_weights(tmp_path):
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    X, y = X.astype(np.float32), (y / y.std()).astype(np.float32)
+    trained = fit_network(
+        SMALL,
+        (X[:40], y[:40], None),
+        (X[40:], y[40:], None),
+        SETTINGS,
+        seed=0,
+        n_features=4,
+    )
+    weights = trained.model.get_weights()
+    np.testing.assert_array_equal(weights[0], X[:40])
+    np.testing.assert_array_equal(weights[1][:, 0], y[:40])
+    expected = predict_array(trained.model, X[40:])
+    np.testing.assert_array_equal(
+        predict_array(rebuild(SMALL, 4, weights), X[40:]), expected
+    )
+    path = tmp_path / "retrieval.keras"
+    trained.model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(predict_array(loaded, X[40:]), expected, rtol=1e-6)
+
+
+def test_build_refuses_what_a_retrieval_network_cannot_be():
+    with pytest.raises(ValueError, match="built with its memory"):
+        build(SMALL, 3)
+    with pytest.raises(ValueError, match="Only a retrieval plan keeps a memory"):
+        build(residual_plan(), 3, memory=4)
+    with pytest.raises(ValueError, match="cannot be built on a base_model"):
+        build(SMALL, base_model=keras.Sequential([keras.Input((3,))]), memory=4)
+    with pytest.raises(ValueError, match=r"rows x 3 features and rows x 1 targets"):
+        build(SMALL, 3, memory=(np.zeros((4, 2)), np.zeros((4, 1))))
+
+
+# -- in the search ----------------------------------------------------------------
+RETRIEVAL_SEARCH = {**TINY, "n_trials": 2, "initial_plans": [SMALL]}
+
+
+def test_search_trains_a_retrieval_initial_plan_and_can_keep_it(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**RETRIEVAL_SEARCH).fit(X, y)
+    table = search.search_results_
+    assert table["initial"] == [True, False]
+    assert plan_from_dict(table["plan"][0]) == SMALL
+    encoded = search.model_.inputs[0].shape[1]  # the preprocessed features
+    assert table["n_levels"][0] is None
+    assert table["n_params"][0] == SMALL.n_params(encoded)
+    assert table["summary"][0].startswith("Learned retrieval")
+    # one retrieval network alone as the model
+    alone = CerebrosRegressor(**{**RETRIEVAL_SEARCH, "n_trials": 1}).fit(X, y)
+    assert alone.best_plan_ == SMALL and alone.ensemble_ == [
+        {"trial": 0, "weight": 1.0}
+    ]
+    # trained with its 128 training rows as memory, it predicts with all 160
+    assert alone.model_.get_layer("retrieval").memory_rows == len(X)
+    restored = pickle.loads(pickle.dumps(alone))
+    np.testing.assert_array_equal(restored.predict(X), alone.predict(X))
+    assert restored.best_plan_ == SMALL
+
+
+@pytest.mark.parametrize(
+    "data, n_classes",
+    [
+        (make_classification(n_samples=120, n_features=5, random_state=0), 2),
+        (
+            make_classification(
+                n_samples=120,
+                n_features=5,
+                n_informative=3,
+                n_classes=3,
+                random_state=0,
+            ),
+            3,
+        ),
+    ],
+)
+def test_search_classifier_with_retrieval_gives_probabilities(data, n_classes):
+    X, y = data
+    search = CerebrosClassifier(
+        **{**RETRIEVAL_SEARCH, "n_trials": 1, "epochs": 15}
+    ).fit(X, y)
+    proba = search.predict_proba(X)
+    assert proba.shape == (len(X), n_classes)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert search.score(X, y) > 0.7
+
+
+def test_bagged_retrieval_trial_predicts_with_every_row(regression_data):
+    X, y = regression_data
+    search = CerebrosRegressor(**{**RETRIEVAL_SEARCH, "n_trials": 1, "cv": 4}).fit(X, y)
+    folds = [m for m in search.model_.layers if isinstance(m, keras.Model)]
+    # each trained on three quarters of the rows, all predict with every row
+    assert [m.get_layer("retrieval").memory_rows for m in folds] == [160] * 4
+    memories = [m.get_layer("retrieval").memory.numpy() for m in folds]
+    assert all(np.array_equal(memories[0], m) for m in memories[1:])
+    assert search.search_results_["epochs"][0] >= 1
+
+
+def test_retrieval_trials_resume_and_are_promoted_by_halving(tmp_path, regression_data):
+    X, y = regression_data
+    params = {
+        **TINY,
+        "n_trials": 4,
+        "strategy": "halving",
+        "epochs": 15,
+        "initial_plans": [SMALL, SMALL, RetrievalPlan(width=4, k=2)],
+        "results_dir": tmp_path,
+    }
+    first = CerebrosRegressor(**{**params, "n_trials": 2}).fit(X, y)
+    resumed = CerebrosRegressor(**params, resume=True).fit(X, y)
+    whole = CerebrosRegressor(**{**params, "results_dir": None}).fit(X, y)
+    assert resumed.search_results_["score"][:2] == first.search_results_["score"]
+    assert resumed.search_results_["score"] == whole.search_results_["score"]
+    assert resumed.ensemble_ == whole.ensemble_
+    np.testing.assert_allclose(resumed.predict(X), whole.predict(X), rtol=1e-5)
+    # the fourth trial trains the best of the three retrieval networks further
+    table = whole.search_results_
+    assert table["rung"][3] == 1 and table["parent"][3] == int(
+        np.argmax(table["score"][:3])
+    )
+    assert table["summary"][3] == table["summary"][table["parent"][3]]
+
+
+def test_retrieval_search_in_a_grid_search_and_cross_validation(regression_data):
+    X, y = regression_data
+    pipe = make_pipeline(StandardScaler(), CerebrosRegressor(**RETRIEVAL_SEARCH))
+    grid = GridSearchCV(
+        pipe, {"cerebrosregressor__initial_plans": [[SMALL], None]}, cv=2
+    ).fit(X, y)
+    assert len(grid.cv_results_["mean_test_score"]) == 2
+    scores = cross_val_score(CerebrosRegressor(**RETRIEVAL_SEARCH), X, y, cv=2)
+    assert np.all(np.isfinite(scores))
+
+
+def test_initial_plans_may_be_named_or_any_kind_of_plan(regression_data):
+    X, y = regression_data
+    mixer = MixerPlan(
+        patch_size=2, hidden_dim=4, n_blocks=1, token_mlp_dim=4, channel_mlp_dim=4
+    )
+    search = CerebrosRegressor(
+        **{**TINY, "n_trials": 2, "epochs": 2, "initial_plans": ["retrieval", mixer]}
+    )
+    search.fit(X, y)
+    kinds = [plan_from_dict(p) for p in search.search_results_["plan"]]
+    assert kinds[0] == RetrievalPlan() and isinstance(kinds[1], MixerPlan)
+
+
+def test_sparse_rows_become_a_dense_memory_of_every_row(regression_data):
+    X, y = regression_data
+    X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+    search = CerebrosRegressor(
+        **{**RETRIEVAL_SEARCH, "n_trials": 1}, preprocessing=None
+    ).fit(X, y)
+    memory = search.model_.get_layer("retrieval").memory.numpy()
+    # the training rows, then the held-out ones: every row once
+    order = np.lexsort(memory.T)
+    expected = X.toarray().astype(np.float32)
+    np.testing.assert_array_equal(memory[order], expected[np.lexsort(expected.T)])
+    assert np.isfinite(search.predict(X)).all()
+
+
+def test_plot_architecture_points_a_retrieval_plan_to_its_summary():
+    pytest.importorskip("matplotlib")
+    from sklearn_cerebros.plotting import plot_architecture
+
+    with pytest.raises(TypeError, match="learned-retrieval network.*summary"):
+        plot_architecture(SMALL)
