@@ -333,3 +333,18 @@ def test_plot_architecture_points_a_retrieval_plan_to_its_summary():
 
     with pytest.raises(TypeError, match="learned-retrieval network.*summary"):
         plot_architecture(SMALL)
+
+
+@pytest.mark.slow
+def test_retrieval_trials_in_worker_processes_give_the_same_ensemble(
+    regression_data,
+):
+    X, y = regression_data
+    params = {**RETRIEVAL_SEARCH, "n_trials": 3, "cv": 3}
+    one = CerebrosRegressor(**params, n_jobs=1).fit(X, y)
+    two = CerebrosRegressor(**params, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(
+        one.search_results_["score"], two.search_results_["score"], rtol=1e-6
+    )
+    assert one.ensemble_ == two.ensemble_
+    np.testing.assert_allclose(one.predict(X), two.predict(X), rtol=1e-5)
