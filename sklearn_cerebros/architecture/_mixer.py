@@ -28,7 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ._plan import ACTIVATIONS, OUTPUT_ACTIVATIONS, PlanError, check_members
+from ._plan import (
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    PlanError,
+    check_members,
+    fields_from_dict,
+    fields_to_dict,
+)
 from ._residual import drop_path_rates
 
 __all__ = ["MixerPlan"]
@@ -220,8 +227,7 @@ class MixerPlan:
     # -- serialisation -----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Return the plan as JSON-ready builtins (see :meth:`from_dict`)."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return {"format": _FORMAT, "version": _VERSION, **data}
+        return fields_to_dict(self, _FORMAT, _VERSION)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MixerPlan:
@@ -236,21 +242,7 @@ class MixerPlan:
         -------
         MixerPlan
         """
-        if data.get("format") != _FORMAT:
-            raise PlanError(
-                f"Not a mixer plan: expected format {_FORMAT!r}, got "
-                f"{data.get('format')!r}."
-            )
-        if data.get("version") != _VERSION:
-            raise PlanError(
-                f"Unsupported mixer plan version {data.get('version')!r}; "
-                f"this release reads version {_VERSION}."
-            )
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names - {"format", "version"}
-        if unknown:
-            raise PlanError(f"Unknown mixer plan fields: {sorted(unknown)}.")
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return fields_from_dict(cls, data, _FORMAT, _VERSION, "mixer plan")
 
 
 def _check_int(plan: MixerPlan, name: str, low: int) -> None:

@@ -353,15 +353,7 @@ class Plan:
         -------
         Plan
         """
-        if data.get("format") != _FORMAT:
-            raise PlanError(
-                f"Not a plan: expected format {_FORMAT!r}, got {data.get('format')!r}."
-            )
-        if data.get("version") != _VERSION:
-            raise PlanError(
-                f"Unsupported plan version {data.get('version')!r}; "
-                f"this release reads version {_VERSION}."
-            )
+        check_format(data, _FORMAT, _VERSION, "plan")
         levels = tuple(
             Level(tuple(Unit(**unit) for unit in units)) for units in data["levels"]
         )
@@ -442,6 +434,37 @@ def _check_unit(plan: Plan, k: int, i: int, unit: Unit) -> None:
             f"{where}: gated must be a subset of laterals without repeats; "
             f"got gated={unit.gated}, laterals={unit.laterals}."
         )
+
+
+def check_format(data: Mapping[str, Any], fmt: str, version: int, kind: str) -> None:
+    """Raise :class:`PlanError` unless ``data`` names format ``fmt``, ``version``."""
+    if data.get("format") != fmt:
+        raise PlanError(
+            f"Not a {kind}: expected format {fmt!r}, got {data.get('format')!r}."
+        )
+    if data.get("version") != version:
+        raise PlanError(
+            f"Unsupported {kind} version {data.get('version')!r}; "
+            f"this release reads version {version}."
+        )
+
+
+def fields_to_dict(plan: Any, fmt: str, version: int) -> dict[str, Any]:
+    """A flat dataclass plan as JSON-ready builtins, with its format and version."""
+    data = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan)}
+    return {"format": fmt, "version": version, **data}
+
+
+def fields_from_dict(
+    cls: type, data: Mapping[str, Any], fmt: str, version: int, kind: str
+) -> Any:
+    """Rebuild (and validate) a flat dataclass plan from :func:`fields_to_dict`."""
+    check_format(data, fmt, version, kind)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names - {"format", "version"}
+    if unknown:
+        raise PlanError(f"Unknown {kind} fields: {sorted(unknown)}.")
+    return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def check_members(members: Any) -> None:

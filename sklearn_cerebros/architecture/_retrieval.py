@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ._plan import OUTPUT_ACTIVATIONS, PlanError
+from ._plan import OUTPUT_ACTIVATIONS, PlanError, fields_from_dict, fields_to_dict
 
 __all__ = ["RetrievalPlan"]
 
@@ -195,8 +195,7 @@ class RetrievalPlan:
     # -- serialisation -----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Return the plan as JSON-ready builtins (see :meth:`from_dict`)."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return {"format": _FORMAT, "version": _VERSION, **data}
+        return fields_to_dict(self, _FORMAT, _VERSION)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RetrievalPlan:
@@ -211,18 +210,4 @@ class RetrievalPlan:
         -------
         RetrievalPlan
         """
-        if data.get("format") != _FORMAT:
-            raise PlanError(
-                f"Not a retrieval plan: expected format {_FORMAT!r}, got "
-                f"{data.get('format')!r}."
-            )
-        if data.get("version") != _VERSION:
-            raise PlanError(
-                f"Unsupported retrieval plan version {data.get('version')!r}; "
-                f"this release reads version {_VERSION}."
-            )
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names - {"format", "version"}
-        if unknown:
-            raise PlanError(f"Unknown retrieval plan fields: {sorted(unknown)}.")
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return fields_from_dict(cls, data, _FORMAT, _VERSION, "retrieval plan")
