@@ -11,6 +11,9 @@ estimator holds three kinds of value that are not plain data:
 * Plans (``plan_``, ``best_plan_``) become their ``to_dict()`` output and are
   validated again by ``from_dict`` on load.
 * Target encoders (``target_``) become their attributes.
+* A list or tuple that holds plans (a search's ``initial_plans``, say
+  ``["residual", RetrievalPlan(k=8)]``) becomes the list of its items, plans
+  as their ``to_dict()`` output, with the kind of sequence.
 
 So a saved estimator names no type of ours but its own class (and those of
 the tabular preprocessor), and its architecture goes through the same checks
@@ -29,7 +32,7 @@ import numpy as np
 
 from ._backend import keras
 from ._targets import ClassificationTarget, RegressionTarget
-from .architecture import MixerPlan, Plan, RetrievalPlan
+from .architecture import MixerPlan, Plan, RetrievalPlan, plan_from_dict
 
 __all__ = ["UnsafeNetworkError", "from_plain_state", "to_plain_state"]
 
@@ -99,23 +102,73 @@ def _plan_from(cls: type) -> Callable[[Any, str], Any]:
     return restore
 
 
-# kind -> (type, to plain data, from plain data)
-_CONVERTERS: dict[str, tuple[type, Callable, Callable]] = {
-    "keras": (keras.Model, _network_to_bytes, _network_from_bytes),
-    "plan": (Plan, Plan.to_dict, _plan_from(Plan)),
-    "mixer_plan": (MixerPlan, MixerPlan.to_dict, _plan_from(MixerPlan)),
+_PLANS = (Plan, MixerPlan, RetrievalPlan)
+
+
+def _holds_plans(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and any(
+        isinstance(item, _PLANS) for item in value
+    )
+
+
+def _plans_to_plain(value: list | tuple) -> dict[str, Any]:
+    return {
+        "sequence": "tuple" if isinstance(value, tuple) else "list",
+        "items": [
+            {"plan": item.to_dict()} if isinstance(item, _PLANS) else {"value": item}
+            for item in value
+        ],
+    }
+
+
+def _plans_from_plain(data: Any, name: str) -> list | tuple:
+    if not (
+        isinstance(data, dict)
+        and data.get("sequence") in ("list", "tuple")
+        and isinstance(data.get("items"), list)
+        and all(isinstance(i, dict) and len(i) == 1 for i in data["items"])
+    ):
+        raise ValueError(
+            f"The stored entry {name!r} must be a dict of 'sequence' ('list' or "
+            f"'tuple') and 'items' (dicts of one 'plan' or 'value'), got {data!r}."
+        )
+    items = []
+    for item in data["items"]:
+        if "plan" in item:
+            if not isinstance(item["plan"], dict):
+                raise ValueError(f"A plan stored in {name!r} must be a dict.")
+            items.append(plan_from_dict(item["plan"]))
+        elif "value" in item and isinstance(item["value"], (str, type(None))):
+            items.append(item["value"])
+        else:
+            raise ValueError(
+                f"An item stored in {name!r} must be a plan or a name, got {item!r}."
+            )
+    return tuple(items) if data["sequence"] == "tuple" else items
+
+
+def _of(cls: type) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, cls)
+
+
+# kind -> (which values, to plain data, from plain data)
+_CONVERTERS: dict[str, tuple[Callable[[Any], bool], Callable, Callable]] = {
+    "keras": (_of(keras.Model), _network_to_bytes, _network_from_bytes),
+    "plan": (_of(Plan), Plan.to_dict, _plan_from(Plan)),
+    "mixer_plan": (_of(MixerPlan), MixerPlan.to_dict, _plan_from(MixerPlan)),
     "retrieval_plan": (
-        RetrievalPlan,
+        _of(RetrievalPlan),
         RetrievalPlan.to_dict,
         _plan_from(RetrievalPlan),
     ),
+    "plans": (_holds_plans, _plans_to_plain, _plans_from_plain),
     "regression_target": (
-        RegressionTarget,
+        _of(RegressionTarget),
         _target_state,
         _target_from(RegressionTarget),
     ),
     "classification_target": (
-        ClassificationTarget,
+        _of(ClassificationTarget),
         _target_state,
         _target_from(ClassificationTarget),
     ),
@@ -138,8 +191,8 @@ def to_plain_state(state: dict[str, Any]) -> dict[str, Any]:
     out = dict(state)
     converted: dict[str, str] = {}
     for name, value in state.items():
-        for kind, (cls, dump, _) in _CONVERTERS.items():
-            if isinstance(value, cls):
+        for kind, (matches, dump, _) in _CONVERTERS.items():
+            if matches(value):
                 out[name] = dump(value)
                 converted[name] = kind
                 break

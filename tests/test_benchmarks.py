@@ -1,6 +1,7 @@
 """Tests of the benchmark harness (``python -m benchmarks``): fast, tiny data."""
 
 import csv
+import json
 import re
 
 import keras
@@ -424,3 +425,41 @@ def test_ames_levers_refuse_what_they_cannot_do(capsys):
     assert isinstance(factory("retrieval")("regression", 3), RetrievalRegressor)
     with pytest.raises(ValueError, match="at least one estimator in `estimators`"):
         Blend([]).fit(np.zeros((3, 1)), np.zeros(3))
+
+
+def test_bench_defaults_saves_each_search_s_trials(tmp_path):
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.datasets import make_regression
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from benchmarks.bench_defaults import TRIAL_COLUMNS, save_trials
+    from sklearn_cerebros import CerebrosRegressor
+    from sklearn_cerebros.architecture import RetrievalPlan
+
+    X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    search = CerebrosRegressor(
+        n_trials=2,
+        epochs=2,
+        cv=None,
+        initial_plans=[RetrievalPlan(width=8, k=4)],
+        random_state=0,
+    )
+    wrapped = TransformedTargetRegressor(make_pipeline(StandardScaler(), search))
+    wrapped.fit(X, y)
+    path = save_trials(wrapped, tmp_path / "trials", ("ames", "search", "0", "3"))
+    assert path.name == "ames_search_s0_f3.json"
+    saved = json.loads(path.read_text())
+    assert set(saved) == {*TRIAL_COLUMNS, "kind"}
+    assert saved["trial"] == [0, 1] and saved["initial"] == [True, False]
+    assert saved["kind"] == [
+        "sklearn-cerebros-retrieval-plan",
+        "sklearn-cerebros-plan",
+    ]
+    assert sum(saved["ensemble_weight"]) == pytest.approx(1.0)
+    # an estimator that is not a search writes nothing
+    assert (
+        save_trials(Ridge().fit(X, y), tmp_path / "none", ("a", "b", "0", "0")) is None
+    )
+    assert not (tmp_path / "none").exists()

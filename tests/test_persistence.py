@@ -30,6 +30,7 @@ from sklearn_cerebros import (  # noqa: E402
     ResidualMLPClassifier,
     ResidualMLPRegressor,
 )
+from sklearn_cerebros.architecture import RetrievalPlan, residual_plan  # noqa: E402
 from sklearn_cerebros.io import (  # noqa: E402
     UnsafeNetworkError,
     dump,
@@ -63,10 +64,17 @@ ESTIMATORS = {
     "CerebrosRegressor": lambda: CerebrosRegressor(**SEARCH),
     "CerebrosClassifier": lambda: CerebrosClassifier(**SEARCH, refit=False),
     # one learned-retrieval trial: its memory of training rows is in the
-    # network's weights, and plan_ is a RetrievalPlan (named, as a plan
-    # object in a parameter is a type skops does not trust)
+    # network's weights, and plan_ is a RetrievalPlan
     "CerebrosRegressorRetrieval": lambda: CerebrosRegressor(
         **{**SEARCH, "n_trials": 1, "initial_plans": "retrieval"}
+    ),
+    # plan objects in a parameter, beside a name: stored as plain data too
+    "CerebrosRegressorPlanObjects": lambda: CerebrosRegressor(
+        **{
+            **SEARCH,
+            "n_trials": 2,
+            "initial_plans": (RetrievalPlan(width=8, k=4), "residual"),
+        }
     ),
 }
 
@@ -290,6 +298,31 @@ def test_stored_plan_is_validated_on_load(fitted_regressor):
     restored = ResidualMLPRegressor.__new__(ResidualMLPRegressor)
     with pytest.raises(PlanError, match="neurons must be at least 1"):
         restored.__setstate__(state)
+
+
+@pytest.mark.parametrize(
+    "stored, message",
+    [
+        ({"sequence": "set", "items": []}, "must be a dict of 'sequence'"),
+        ({"sequence": "list", "items": [{"plan": "x"}]}, "must be a dict"),
+        ({"sequence": "list", "items": [{"value": 3}]}, "a plan or a name"),
+        (
+            {"sequence": "list", "items": [{"plan": {"format": "pickle"}}]},
+            "pickle",
+        ),
+    ],
+    ids=["sequence", "plan_not_dict", "not_a_name", "unknown_format"],
+)
+def test_stored_plans_of_a_parameter_are_checked_on_load(stored, message):
+    search = CerebrosRegressor(initial_plans=[residual_plan(width=8), "retrieval"])
+    state = search.__getstate__()
+    assert state["_sklearn_cerebros_state"]["converted"] == {"initial_plans": "plans"}
+    restored = CerebrosRegressor.__new__(CerebrosRegressor)
+    restored.__setstate__(state)
+    assert restored.get_params() == search.get_params()
+    state["initial_plans"] = stored
+    with pytest.raises((ValueError, PlanError), match=message):
+        CerebrosRegressor.__new__(CerebrosRegressor).__setstate__(state)
 
 
 @pytest.mark.parametrize(
