@@ -105,11 +105,36 @@ CANDIDATES: dict[str, dict[str, Any]] = {
         "initial_plans": RetrievalPlan(width=256, k=96, dropout=0.35),
         "n_trials": 1,
     },
-    # two retrieval networks (their own seeds; the library's defaults since
-    # they beat one on all ten Ames folds of two seeds)
+    # two retrieval networks (their own seeds; the library's defaults in
+    # session 9, since they beat one on all ten Ames folds of two seeds)
     "search_ret2_bag5": {
         "initial_plans": ["residual", "retrieval", "retrieval"],
         "cv": 5,
+    },
+    # three retrieval networks (their own seeds) next to the residual one:
+    # the library's defaults since session 10
+    "search_ret3_bag5": {
+        "initial_plans": ["residual", "retrieval", "retrieval", "retrieval"],
+        "cv": 5,
+    },
+    # the retrieval alone trained nearer TabR (AdamW, learning rate 3e-4)
+    "search_retrieval_alone_adamw": {
+        "initial_plans": "retrieval",
+        "n_trials": 1,
+        "learning_rate": 3e-4,
+        "weight_decay": 1e-4,
+    },
+    # the defaults with twice the patience for every trial
+    "search_p20": {"n_iter_no_change": 20},
+    # four retrieval networks (their own seeds) next to the residual one
+    "search_ret4_bag5": {
+        "initial_plans": ["residual"] + ["retrieval"] * 4,
+        "cv": 5,
+    },
+    # three retrieval networks and twice the patience for every trial
+    "search_ret3_p20": {
+        "initial_plans": ["residual", "retrieval", "retrieval", "retrieval"],
+        "n_iter_no_change": 20,
     },
     # the defaults given up to 5 minutes a fold (issue #17's budget)
     "search_res_bag5_t290": {"n_trials": 40, "max_time": 290},

@@ -72,7 +72,7 @@ search = CerebrosRegressor(
     n_trials=6,
     n_generations=2,
     # the drawn networks alone, one a trial, ranked on a split: the defaults
-    # also train the residual MLP's network and two learned-retrieval networks
+    # also train the residual MLP's network and three learned-retrieval networks
     # first and bag every trial over 5 folds (better on Ames, and slower: see
     # the user guide)
     initial_plans=None,

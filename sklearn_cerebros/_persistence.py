@@ -2,7 +2,7 @@
 
 :func:`skops.io.load` rebuilds an object from the state its ``__getstate__``
 returned and refuses every type the caller does not trust; a fitted network
-estimator holds three kinds of value that are not plain data:
+estimator holds four kinds of value that are not plain data:
 
 * Keras models (``model_``, and ``base_model`` in tandem mode) become the
   bytes of their ``.keras`` file, a ``uint8`` array, and are read back with
