@@ -124,6 +124,24 @@ CANDIDATES: dict[str, dict[str, Any]] = {
         "learning_rate": 3e-4,
         "weight_decay": 1e-4,
     },
+    # the defaults with the third retrieval network trained nearer TabR
+    # (AdamW, learning rate 3e-4; RetrievalPlan's own training fields)
+    "search_ret3_adamw_bag5": {
+        "initial_plans": [
+            "residual",
+            "retrieval",
+            "retrieval",
+            RetrievalPlan(learning_rate=3e-4, weight_decay=1e-4),
+        ],
+        "cv": 5,
+    },
+    # the defaults with the third retrieval network more local (8 nearest)
+    "search_ret3_k8_bag5": {
+        "initial_plans": ["residual", "retrieval", "retrieval", RetrievalPlan(k=8)],
+        "cv": 5,
+    },
+    # the defaults with every trial bagged over 8 folds (7/8 of the rows each)
+    "search_cv8": {"cv": 8},
     # the defaults with twice the patience for every trial
     "search_p20": {"n_iter_no_change": 20},
     # four retrieval networks (their own seeds) next to the residual one

@@ -165,7 +165,9 @@ SEARCH_DOC = (
         :class:`~sklearn_cerebros.architecture.MixerPlan`,
         :class:`~sklearn_cerebros.architecture.RetrievalPlan`); ``None``
         draws every trial. Each gets the search's output head and keeps its
-        own ``members``; ``n_members`` is for the drawn plans.
+        own ``members``; ``n_members`` is for the drawn plans. A
+        ``RetrievalPlan`` that sets its own ``learning_rate`` or
+        ``weight_decay`` trains with them instead of the search's.
         With ``strategy="halving"`` they are the first trials of rung 0,
         promoted like any other.
     n_trials : int, default=8

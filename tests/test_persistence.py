@@ -68,12 +68,16 @@ ESTIMATORS = {
     "CerebrosRegressorRetrieval": lambda: CerebrosRegressor(
         **{**SEARCH, "n_trials": 1, "initial_plans": "retrieval"}
     ),
-    # plan objects in a parameter, beside a name: stored as plain data too
+    # plan objects in a parameter, beside a name: stored as plain data too,
+    # a retrieval plan with its own training settings among them
     "CerebrosRegressorPlanObjects": lambda: CerebrosRegressor(
         **{
             **SEARCH,
             "n_trials": 2,
-            "initial_plans": (RetrievalPlan(width=8, k=4), "residual"),
+            "initial_plans": (
+                RetrievalPlan(width=8, k=4, learning_rate=3e-3, weight_decay=1e-4),
+                "residual",
+            ),
         }
     ),
 }

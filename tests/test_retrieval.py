@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import keras
@@ -55,11 +56,27 @@ def regression_data():
     max_candidates=st.integers(1, 10_000),
     head_units=st.integers(1, 10),
     head_activation=st.sampled_from(["linear", "sigmoid", "softmax"]),
+    learning_rate=st.none() | st.floats(1e-6, 1.0),
+    weight_decay=st.none() | st.floats(0.0, 1.0),
 )
 def test_plan_round_trips_through_its_dict(**fields):
     plan = RetrievalPlan(**fields)
     assert RetrievalPlan.from_dict(plan.to_dict()) == plan
     assert plan_from_dict(plan.to_dict()) == plan
+    # a training field left unset is not written: the dict reads as before
+    for name in ("learning_rate", "weight_decay"):
+        assert (name in plan.to_dict()) == (fields[name] is not None)
+
+
+def test_training_fields_are_described_and_change_equality():
+    plan = RetrievalPlan(learning_rate=3e-4, weight_decay=1e-4)
+    assert plan.describe().endswith("; trained at 0.0003, weight decay 0.0001")
+    assert "weight decay" not in RetrievalPlan().describe()
+    assert plan != RetrievalPlan()
+    assert set(RetrievalPlan().to_dict()) == {
+        "format", "version", "width", "k", "dropout", "max_candidates",
+        "head_units", "head_activation", "name",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -70,6 +87,13 @@ def test_plan_round_trips_through_its_dict(**fields):
         ({"max_candidates": True}, "max_candidates must be an int"),
         ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
         ({"head_activation": "relu"}, "Unknown head activation 'relu'"),
+        ({"learning_rate": 0.0}, "learning_rate must be None or a float above 0"),
+        ({"learning_rate": -1e-3}, "learning_rate must be None or a float above"),
+        ({"learning_rate": float("nan")}, "learning_rate must be None or a float"),
+        ({"learning_rate": "fast"}, "learning_rate must be None or a float"),
+        ({"learning_rate": True}, "learning_rate must be None or a float"),
+        ({"weight_decay": -1e-4}, "weight_decay must be None or a float 0 or more"),
+        ({"weight_decay": float("inf")}, "weight_decay must be None or a float"),
     ],
 )
 def test_bad_plan_fields_are_refused_by_name(fields, match):
@@ -189,6 +213,31 @@ def test_fit_network_keeps_the_training_rows_and_rebuilds_from_weights(tmp_path)
     np.testing.assert_allclose(predict_array(loaded, X[40:]), expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "field, plan_value, estimator_value",
+    [("learning_rate", 1e-3, 1e-2), ("weight_decay", 0.1, 0.0)],
+)
+def test_a_plans_own_training_settings_replace_the_estimators(
+    field, plan_value, estimator_value
+):
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    X, y = X.astype(np.float32), (y / y.std()).astype(np.float32)
+
+    def weights(plan, value):
+        settings = dataclasses.replace(SETTINGS, **{field: value})
+        parts = (X[:40], y[:40], None), (X[40:], y[40:], None)
+        trained = fit_network(plan, *parts, settings, seed=0, n_features=4)
+        return trained.model.get_weights()
+
+    own = weights(dataclasses.replace(SMALL, **{field: plan_value}), estimator_value)
+    given = weights(SMALL, plan_value)
+    for a, b in zip(own, given, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # and the estimator's value alone trains a different network
+    other = weights(SMALL, estimator_value)
+    assert any(not np.array_equal(a, b) for a, b in zip(own, other, strict=True))
+
+
 def test_build_refuses_what_a_retrieval_network_cannot_be():
     with pytest.raises(ValueError, match="built with its memory"):
         build(SMALL, 3)
@@ -224,6 +273,19 @@ def test_search_trains_a_retrieval_initial_plan_and_can_keep_it(regression_data)
     restored = pickle.loads(pickle.dumps(alone))
     np.testing.assert_array_equal(restored.predict(X), alone.predict(X))
     assert restored.best_plan_ == SMALL
+
+
+@pytest.mark.parametrize("refit", [False, True])
+def test_a_search_trains_a_plan_at_its_own_learning_rate(regression_data, refit):
+    X, y = regression_data
+    params = {**RETRIEVAL_SEARCH, "n_trials": 1, "refit": refit}
+    slow = dataclasses.replace(SMALL, learning_rate=3e-3)
+    own = CerebrosRegressor(**{**params, "initial_plans": [slow]}).fit(X, y)
+    given = CerebrosRegressor(**{**params, "learning_rate": 3e-3}).fit(X, y)
+    assert own.best_plan_ == slow and own.best_plan_.learning_rate == 3e-3
+    np.testing.assert_array_equal(own.predict(X), given.predict(X))
+    plain = CerebrosRegressor(**params).fit(X, y)
+    assert not np.array_equal(own.predict(X), plain.predict(X))
 
 
 @pytest.mark.parametrize(
@@ -311,6 +373,20 @@ def test_initial_plans_may_be_named_or_any_kind_of_plan(regression_data):
     search.fit(X, y)
     kinds = [plan_from_dict(p) for p in search.search_results_["plan"]]
     assert kinds[0] == RetrievalPlan() and isinstance(kinds[1], MixerPlan)
+
+
+def test_the_default_search_starts_from_a_residual_and_three_retrieval_networks(
+    regression_data,
+):
+    X, y = regression_data
+    search = CerebrosRegressor(n_trials=5, epochs=2, cv=2, random_state=0).fit(X, y)
+    table = search.search_results_
+    assert table["initial"] == [True, True, True, True, False]
+    plans = [plan_from_dict(p) for p in table["plan"]]
+    assert plans[0] == residual_plan().with_head(1, "linear", 8)
+    assert plans[1:4] == [RetrievalPlan()] * 3
+    assert len(set(table["seed"][1:4])) == 3  # each retrieval under its own seed
+    assert not isinstance(plans[4], RetrievalPlan)
 
 
 def test_sparse_rows_become_a_dense_memory_of_every_row(regression_data):

@@ -12,6 +12,7 @@ model, with one ``predict``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import keras
@@ -160,6 +161,21 @@ def remember(
     return rebuild(plan, n_features, [*memory, *model.get_weights()[2:]])
 
 
+def plan_settings(plan: NetworkPlan, settings: TrainSettings) -> TrainSettings:
+    """``settings`` with the learning rate and weight decay ``plan`` sets.
+
+    A :class:`RetrievalPlan` may carry its own ``learning_rate`` and
+    ``weight_decay``; a field left at None (and every other kind of plan)
+    keeps the estimator's.
+    """
+    changes = {
+        name: value
+        for name in ("learning_rate", "weight_decay")
+        if (value := getattr(plan, name, None)) is not None
+    }
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
 def fit_network(
     plan: NetworkPlan,
     train_part: Arrays,
@@ -212,6 +228,7 @@ def fit_network(
     """
     if rng is None:
         rng = np.random.default_rng(seed)
+    settings = plan_settings(plan, settings)
     X, y, sample_weight = train_part
     with seeded(seed):
         if model is None and start is not None:

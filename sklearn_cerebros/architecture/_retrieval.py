@@ -31,6 +31,7 @@ is why the memory is capped.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -41,6 +42,8 @@ __all__ = ["RetrievalPlan"]
 
 _FORMAT = "sklearn-cerebros-retrieval-plan"
 _VERSION = 1
+#: Fields that change how the network trains, not what is built.
+_TRAINING = ("learning_rate", "weight_decay")
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,20 @@ class RetrievalPlan:
         Activation of the head, one of :data:`OUTPUT_ACTIVATIONS`.
     name : str, default="retrieval"
         Name of the built model.
+    learning_rate : float, optional
+        Learning rate this network trains at; None (the default) keeps the
+        estimator's ``learning_rate``. Retrieval networks learn well slower
+        than a plain MLP (TabR trains at 3e-4 with AdamW).
+    weight_decay : float, optional
+        Decoupled weight decay this network trains with (AdamW when above
+        0); None (the default) keeps the estimator's ``weight_decay``.
 
     Raises
     ------
     PlanError
         If a size is not a positive int, ``k`` or ``max_candidates`` below 1,
-        ``dropout`` outside ``[0, 1)`` or the head activation unknown.
+        ``dropout`` outside ``[0, 1)``, the head activation unknown, the
+        learning rate not above 0 or the weight decay below 0.
 
     Examples
     --------
@@ -81,6 +92,8 @@ class RetrievalPlan:
     'Learned retrieval: width 16, 8 nearest of up to 4096 training rows, dropout 0.1'
     >>> RetrievalPlan.from_dict(plan.to_dict()) == plan
     True
+    >>> RetrievalPlan(learning_rate=3e-4, weight_decay=1e-4).describe().split("; ")[1]
+    'trained at 0.0003, weight decay 0.0001'
     """
 
     width: int = 128
@@ -90,6 +103,8 @@ class RetrievalPlan:
     head_units: int = 1
     head_activation: str = "linear"
     name: str = field(default="retrieval", compare=False)
+    learning_rate: float | None = None
+    weight_decay: float | None = None
 
     #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
     FORMAT: ClassVar[str] = _FORMAT
@@ -106,6 +121,17 @@ class RetrievalPlan:
                 f"Unknown head activation {self.head_activation!r}; "
                 f"expected one of {sorted(OUTPUT_ACTIVATIONS)}."
             )
+        for name, low in (("learning_rate", "above 0"), ("weight_decay", "0 or more")):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or (value <= 0 if name == "learning_rate" else value < 0)
+            ):
+                raise PlanError(f"{name} must be None or a float {low}, got {value!r}.")
 
     @property
     def members(self) -> int:
@@ -139,6 +165,16 @@ class RetrievalPlan:
         )
         if self.dropout:
             text += f", dropout {self.dropout:g}"
+        training = [
+            f"{label}{value:g}"
+            for label, value in (
+                ("trained at ", self.learning_rate),
+                ("weight decay ", self.weight_decay),
+            )
+            if value is not None
+        ]
+        if training:
+            text += "; " + ", ".join(training)
         return text
 
     def summary(self, n_features: int | None = None) -> str:
@@ -195,7 +231,13 @@ class RetrievalPlan:
     # -- serialisation -----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Return the plan as JSON-ready builtins (see :meth:`from_dict`)."""
-        return fields_to_dict(self, _FORMAT, _VERSION)
+        data = fields_to_dict(self, _FORMAT, _VERSION)
+        # unset training fields are left out, so that a plan without them
+        # reads as it did before they existed (and resumes its search)
+        for name in _TRAINING:
+            if data[name] is None:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RetrievalPlan:
