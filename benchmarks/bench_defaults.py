@@ -349,11 +349,12 @@ def run(args: argparse.Namespace) -> Path:
                         seconds = time.perf_counter() - start
                         if args.trials_dir:
                             save_trials(est, Path(args.trials_dir), key)
-                        value = score(
-                            dataset,
-                            dataset.y.iloc[test],
-                            est.predict(dataset.X.iloc[test]),
-                        )
+                        predicted = est.predict(dataset.X.iloc[test])
+                        if args.predictions_dir:
+                            save_predictions(
+                                Path(args.predictions_dir), key, test, predicted
+                            )
+                        value = score(dataset, dataset.y.iloc[test], predicted)
                         writer.writerow(
                             dict(
                                 zip(
@@ -407,6 +408,73 @@ def save_trials(estimator: Any, directory: Path, key: tuple[str, ...]) -> Path |
     path = directory / f"{dataset}_{config}_s{seed}_f{fold}.json"
     path.write_text(json.dumps(kept, indent=1))
     return path
+
+
+def save_predictions(
+    directory: Path, key: tuple[str, ...], rows: np.ndarray, predicted: Any
+) -> Path:
+    """Write a fold's test predictions, to blend candidates after a run.
+
+    The file is ``<data set>_<config>_s<seed>_f<fold>.npz`` in ``directory``
+    with ``rows`` (positions of the test rows in the data set) and
+    ``predicted``; :func:`blend_table` reads them back.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    dataset, config, seed, fold = key
+    path = directory / f"{dataset}_{config}_s{seed}_f{fold}.npz"
+    np.savez(path, rows=np.asarray(rows), predicted=np.asarray(predicted))
+    return path
+
+
+def blend_table(directory: Path, dataset_name: str, configs: list[str]) -> str:
+    """RMSE per fold of each config and of their equal-weight mean.
+
+    Reads what ``--predictions-dir`` saved for ``dataset_name`` (a regression
+    data set) and keeps the (seed, fold) pairs that every config has. A row
+    per pair, then the mean over them.
+    """
+    dataset = load_dataset(dataset_name)
+    if dataset.task != "regression":
+        raise SystemExit(
+            f"--blend averages predictions of regressors; {dataset_name} is not one."
+        )
+    saved: dict[str, dict[tuple[str, str], dict[str, np.ndarray]]] = {}
+    for config in configs:
+        prefix = f"{dataset_name}_{config}_s"
+        saved[config] = {}
+        for path in sorted(directory.glob(f"{prefix}*_f*.npz")):
+            seed, fold = path.stem[len(prefix) :].split("_f")
+            with np.load(path) as data:
+                saved[config][seed, fold] = dict(data)
+    pairs = sorted(set.intersection(*(set(v) for v in saved.values())))
+    if not pairs:
+        raise SystemExit(
+            f"No (seed, fold) of {dataset_name} has predictions of every config "
+            f"{configs} in {directory}."
+        )
+    header = ["seed", "fold", *configs, "mean of them"]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    totals = np.zeros(len(configs) + 1)
+    for pair in pairs:
+        rows = saved[configs[0]][pair]["rows"]
+        preds = []
+        for config in configs:
+            if not np.array_equal(saved[config][pair]["rows"], rows):
+                raise SystemExit(f"{config} seed {pair[0]} fold {pair[1]}: other rows")
+            preds.append(saved[config][pair]["predicted"])
+        preds.append(np.mean(preds, axis=0))
+        truth = dataset.y.iloc[rows]
+        values = np.array([score(dataset, truth, p) for p in preds])
+        totals += values
+        lines.append("| " + " | ".join([*pair, *map(_number, values)]) + " |")
+    means = totals / len(pairs)
+    lines.append("| mean | | " + " | ".join(map(_number, means)) + " |")
+    return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    """Four significant digits below 100, whole numbers with commas above."""
+    return f"{value:.4g}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 def _plain(value: Any) -> Any:
@@ -478,9 +546,25 @@ def main(argv: list[str] | None = None) -> None:
         "--trials-dir",
         help="save each search's trials (ranks, ensemble weights) here as JSON",
     )
+    parser.add_argument(
+        "--predictions-dir",
+        help="save each fold's test predictions here (.npz), for --blend",
+    )
+    parser.add_argument(
+        "--blend",
+        nargs="+",
+        metavar="CONFIG",
+        help="print RMSE of these configs and of their mean from "
+        "--predictions-dir (first of --datasets) and stop",
+    )
     parser.add_argument("--table-only", action="store_true")
     parser.add_argument("--rst", action="store_true", help="print a list-table")
     args = parser.parse_args(argv)
+    if args.blend:
+        if not args.predictions_dir:
+            parser.error("--blend reads --predictions-dir; give it")
+        print(blend_table(Path(args.predictions_dir), args.datasets[0], args.blend))
+        return
     path = Path(args.out) if args.table_only else run(args)
     print(rst_table(path) if args.rst else table(path))
 

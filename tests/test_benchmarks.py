@@ -463,3 +463,53 @@ def test_bench_defaults_saves_each_search_s_trials(tmp_path):
         save_trials(Ridge().fit(X, y), tmp_path / "none", ("a", "b", "0", "0")) is None
     )
     assert not (tmp_path / "none").exists()
+
+
+def test_bench_defaults_saves_predictions_and_blends_them(
+    tmp_path, capsys, monkeypatch
+):
+    from sklearn.linear_model import Ridge
+
+    from benchmarks import bench_defaults
+    from benchmarks._datasets import load_dataset
+    from benchmarks.bench_defaults import main, score, splits
+
+    # a second quick regressor that needs nothing beyond scikit-learn
+    ridge = (lambda task, seed: Ridge(), None)
+    monkeypatch.setitem(bench_defaults.ANCHORS, "ridge", ridge)
+
+    out = tmp_path / "scores.csv"
+    preds = tmp_path / "preds"
+    common = ["--datasets", "diabetes", "--seeds", "0", "--folds", "2"]
+    main([*common, "--configs", "hgb", "ridge", "--out", str(out),
+          "--predictions-dir", str(preds)])  # fmt: skip
+    names = sorted(p.name for p in preds.iterdir())
+    assert names == [
+        f"diabetes_{c}_s0_f{f}.npz" for c in ("hgb", "ridge") for f in (0, 1)
+    ]
+    dataset = load_dataset("diabetes")
+    test = splits(dataset, 5)[1][1]
+    with np.load(preds / "diabetes_hgb_s0_f1.npz") as saved:
+        np.testing.assert_array_equal(saved["rows"], test)
+        hgb = saved["predicted"]
+    with np.load(preds / "diabetes_ridge_s0_f1.npz") as saved:
+        ridge_pred = saved["predicted"]
+    # the scores written are those of the saved predictions
+    with out.open() as f:
+        rows = {(r["config"], r["fold"]): float(r["score"]) for r in csv.DictReader(f)}
+    assert rows["hgb", "1"] == pytest.approx(score(dataset, dataset.y.iloc[test], hgb))
+    capsys.readouterr()
+    main([*common, "--predictions-dir", str(preds), "--blend", "hgb", "ridge"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "| seed | fold | hgb | ridge | mean of them |"
+    assert len(lines) == 5  # header, rule, two folds, the mean
+    mean = score(dataset, dataset.y.iloc[test], (hgb + ridge_pred) / 2)
+    assert lines[3].split(" | ")[-1].rstrip(" |") == f"{mean:.4g}"
+    # a config without predictions, a classification data set, no directory
+    with pytest.raises(SystemExit, match="No \\(seed, fold\\) of diabetes"):
+        main([*common, "--predictions-dir", str(preds), "--blend", "hgb", "lightgbm"])
+    with pytest.raises(SystemExit, match="wine is not one"):
+        main(["--datasets", "wine", "--predictions-dir", str(preds), "--blend", "hgb"])
+    with pytest.raises(SystemExit):
+        main([*common, "--blend", "hgb"])
+    assert "--blend reads --predictions-dir" in capsys.readouterr().err

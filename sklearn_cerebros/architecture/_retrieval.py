@@ -71,8 +71,9 @@ class RetrievalPlan:
         Name of the built model.
     learning_rate : float, optional
         Learning rate this network trains at; None (the default) keeps the
-        estimator's ``learning_rate``. Retrieval networks learn well slower
-        than a plain MLP (TabR trains at 3e-4 with AdamW).
+        estimator's ``learning_rate``. TabR trains at 3e-4 with AdamW; on
+        Ames that helped a retrieval network alone and hurt it as a member
+        of the search's ensemble (see the benchmarks page).
     weight_decay : float, optional
         Decoupled weight decay this network trains with (AdamW when above
         0); None (the default) keeps the estimator's ``weight_decay``.
