@@ -337,6 +337,7 @@ class _CerebrosSearch:
             target=self.target_,
             scorer=check_scoring(self, scoring=self._scoring()),
             classifier=is_classifier(self),
+            kinds=plan_kinds(),  # for trials in worker processes
         )
 
     def _run_trials(

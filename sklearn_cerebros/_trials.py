@@ -45,8 +45,11 @@ from ._proposer import TrialSpec
 from .architecture import (
     CerebrosSpace,
     NetworkPlan,
+    PlanKind,
     kind_of,
     plan_from_dict,
+    plan_kinds,
+    register_kind,
     wire,
 )
 
@@ -277,6 +280,7 @@ def run_trial(
     scorer: Any,
     classifier: bool,
     warm_start: WarmStart | None = None,
+    kinds: tuple[PlanKind, ...] = (),
 ) -> TrialResult:
     """Wire, build, train and score one network (one per fold when bagged).
 
@@ -285,8 +289,14 @@ def run_trial(
     from the parent's weights (each fold's network from its own), with a
     fresh optimiser. Returns a record whatever happens: a failure is recorded
     with its error text and a NaN score, never raised (an interrupt still
-    propagates).
+    propagates). ``kinds``, the kinds of plan registered where the search
+    runs, are registered here too when missing (in a worker process, a kind
+    registered by the user's code).
     """
+    known = {kind.format for kind in plan_kinds()}
+    for kind in kinds:
+        if kind.format not in known:
+            register_kind(kind)
     # Clearing Keras's global state keeps memory flat over many trials; the
     # dtype policy is the caller's setting, so it survives the clearing.
     policy = keras.config.dtype_policy()

@@ -194,7 +194,7 @@ def test_a_toy_kind_goes_through_a_search_and_saving(toy_kind, tmp_path):
     assert isinstance(search.best_plan_, ToyPlan)
     assert search.best_plan_.width == 5
     record = search.search_results_
-    assert record["n_params"][0] == ToyPlan(width=5).n_params(3)
+    assert record["n_params"][0] == ToyPlan(width=5).n_params(search.n_network_inputs_)
     assert record["n_levels"][0] is None  # not levels of units
     expected = search.predict(X)
     assert expected.shape == (80,) and np.isfinite(expected).all()
@@ -225,3 +225,23 @@ def test_plan_is_the_deprecated_name_of_levels_plan():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert architecture.LevelsPlan is LevelsPlan
+
+
+def test_a_toy_kind_trains_in_worker_processes(toy_kind):
+    # A worker process knows only the library's kinds until the search's
+    # trials bring the kinds registered where it runs.
+    from sklearn_cerebros import CerebrosRegressor
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] - X[:, 1]
+    search = CerebrosRegressor(
+        initial_plans=[ToyPlan(width=3), ToyPlan(width=4)],
+        n_trials=2,
+        n_jobs=2,
+        epochs=2,
+        cv=None,
+        random_state=0,
+    ).fit(X, y)
+    assert search.search_results_["status"] == ["ok", "ok"]
+    assert isinstance(search.best_plan_, ToyPlan)

@@ -279,6 +279,11 @@ def _validate(plan: MixerPlan) -> None:
         )
 
 
+def _sizes(plan: MixerPlan) -> tuple[tuple[int, ...], ...]:
+    """One level of one unit as wide as its channels."""
+    return ((int(plan.hidden_dim),),)
+
+
 #: The kind of the MLP-Mixer plans.
 MIXER = register_kind(
     PlanKind(
@@ -286,8 +291,7 @@ MIXER = register_kind(
         label="mixer",
         state_key="mixer_plan",
         builder="sklearn_cerebros._keras._mixer:MIXER_BUILDER",
-        # one level of one unit as wide as its channels
-        sizes=lambda plan: ((int(plan.hidden_dim),),),
+        sizes=_sizes,
         no_picture="an MLP-Mixer is a fixed stack of blocks, with no graph of "
         "units to draw",
     )

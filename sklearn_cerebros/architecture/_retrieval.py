@@ -257,6 +257,11 @@ class RetrievalPlan:
         return fields_from_dict(cls, data, _FORMAT, _VERSION, "retrieval plan")
 
 
+def _sizes(plan: RetrievalPlan) -> tuple[tuple[int, ...], ...]:
+    """One level of one unit as wide as its encoder."""
+    return ((int(plan.width),),)
+
+
 #: The kind of the learned-retrieval plans.
 RETRIEVAL = register_kind(
     PlanKind(
@@ -264,8 +269,7 @@ RETRIEVAL = register_kind(
         label="retrieval",
         state_key="retrieval_plan",
         builder="sklearn_cerebros._keras._retrieval:RETRIEVAL_BUILDER",
-        # one level of one unit as wide as its encoder
-        sizes=lambda plan: ((int(plan.width),),),
+        sizes=_sizes,
         no_picture="a learned-retrieval network is a fixed encoder, lookup and "
         "head, with no graph of units to draw",
     )
