@@ -50,7 +50,9 @@ class NetworkPlan(Protocol):
 
     A plan is a frozen dataclass: code gives a plan another name with
     ``dataclasses.replace(plan, name=...)`` (a bagged trial names each
-    fold's network).
+    fold's network). A plan may also carry ``learning_rate`` and
+    ``weight_decay`` (as :class:`~._retrieval.RetrievalPlan` does): when set
+    (not None), its network trains with them instead of the estimator's.
     """
 
     #: The ``format`` key of :meth:`to_dict`, naming the kind of plan; it
