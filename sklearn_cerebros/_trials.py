@@ -91,11 +91,19 @@ class TrialResult:
     one per fold when the trial was bagged. ``raw`` holds the raw outputs on
     the scored rows (scaled regression values or class probabilities; out of
     fold when bagged): what ensemble selection needs.
+
+    ``stopped`` is ``"deadline"`` when the trial's deadline cut its training
+    short, else None. The trial still counts (``record["status"] == "ok"``,
+    with its score, weights and outputs) when every network it trains has a
+    best epoch; a bagged trial that could not start all its fold networks
+    is ``"stopped"``, with no score, weights or outputs (see
+    :func:`run_trial`).
     """
 
     record: dict[str, Any]
     weights: list[list[np.ndarray]] | None = field(default=None, repr=False)
     raw: np.ndarray | None = field(default=None, repr=False)
+    stopped: str | None = None
 
 
 @dataclass
@@ -222,6 +230,20 @@ def _train_and_predict(
     return model.get_weights(), trained.history, raw
 
 
+class _TrialStopped(Exception):
+    """The deadline passed before a trial's next network could start."""
+
+    def __init__(self, trained: int) -> None:
+        super().__init__(f"deadline passed with {trained} networks trained")
+        self.trained = trained
+
+
+def _check_deadline(settings: TrainSettings, trained: int) -> None:
+    """Raise :class:`_TrialStopped` when the settings' deadline has passed."""
+    if settings.deadline is not None and time.time() >= settings.deadline:
+        raise _TrialStopped(trained)
+
+
 def _best_epoch(history: dict[str, list[float]]) -> int:
     return int(np.nanargmin(history.get("val_loss", history["loss"]))) + 1
 
@@ -242,12 +264,16 @@ def _bagged(
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
     """One network per fold: weights, histories and out-of-fold raw outputs.
 
-    With ``start``, fold ``k``'s network trains on from ``start[k]``.
+    With ``start``, fold ``k``'s network trains on from ``start[k]``. A fold
+    network starts only before the settings' ``deadline``
+    (:class:`_TrialStopped` otherwise); one that is running then stops at
+    an epoch end (see :class:`~._keras.History`).
     """
     X = data.train[0]
     raw: np.ndarray | None = None
     weights, histories = [], []
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
+        _check_deadline(settings, fold)
         held = _take_rows(data.train, held_rows)
         fold_weights, history, fold_raw = _train_and_predict(
             dataclasses.replace(plan, name=f"{plan.name}_fold{fold}"),
@@ -280,6 +306,7 @@ def run_trial(
     scorer: Any,
     classifier: bool,
     warm_start: WarmStart | None = None,
+    deadline: float | None = None,
     kinds: tuple[PlanKind, ...] = (),
 ) -> TrialResult:
     """Wire, build, train and score one network (one per fold when bagged).
@@ -289,9 +316,23 @@ def run_trial(
     from the parent's weights (each fold's network from its own), with a
     fresh optimiser. Returns a record whatever happens: a failure is recorded
     with its error text and a NaN score, never raised (an interrupt still
-    propagates). ``kinds``, the kinds of plan registered where the search
-    runs, are registered here too when missing (in a worker process, a kind
-    registered by the user's code).
+    propagates).
+
+    ``deadline`` (a :func:`time.time` value; the earlier of it and
+    ``settings.deadline`` holds) bounds the trial's training: a network
+    starts only before it, and a network still training when it passes
+    stops at the end of its epoch, with its best epoch's weights. A trial
+    whose networks all trained counts as usual, with ``record["stopped"]``
+    and :attr:`TrialResult.stopped` set to ``"deadline"`` when the deadline
+    cut one short. A trial with a network that did not start (a bagged
+    trial's later folds) has no out-of-fold outputs for every row: its
+    record has ``status="stopped"``, ``stopped="deadline"``, a NaN score
+    and ``networks_trained``, the number of networks it trained, and it
+    returns no weights or outputs. Without a deadline nothing changes.
+
+    ``kinds``, the kinds of plan registered where the search runs, are
+    registered here too when missing (in a worker process, a kind registered
+    by the user's code).
     """
     known = {kind.format for kind in plan_kinds()}
     for kind in kinds:
@@ -314,6 +355,11 @@ def run_trial(
     if spec.epochs is not None:
         record["epoch_budget"] = spec.epochs
         settings = dataclasses.replace(settings, epochs=spec.epochs)
+    if deadline is not None:
+        if settings.deadline is not None:
+            deadline = min(deadline, settings.deadline)
+        settings = dataclasses.replace(settings, deadline=deadline)
+    stopped = None
     start = time.perf_counter()
     try:
         rng = np.random.default_rng(spec.seed)
@@ -338,6 +384,7 @@ def run_trial(
             )
         scored = data.validation if data.validation is not None else data.train
         if data.folds is None:
+            _check_deadline(settings, 0)
             one, history, raw = _train_and_predict(
                 plan,
                 data.train,
@@ -363,6 +410,8 @@ def run_trial(
             # a fold's best epoch, for a refit on every row: their median
             record["fold_best_epochs"] = [_best_epoch(h) for h in histories]
         score = score_raw(scorer, target, classifier, raw, scored[0], data.y_score)
+        if any(getattr(h, "stopped", None) for h in histories):
+            stopped = record["stopped"] = "deadline"
         record.update(
             status="ok",
             score=score,
@@ -371,6 +420,17 @@ def run_trial(
             history=histories[0],
             error="",
         )
+    except _TrialStopped as stop:  # out of time, not failed
+        stopped = "deadline"
+        record.update(
+            status="stopped",
+            stopped=stopped,
+            networks_trained=stop.trained,
+            score=float("nan"),
+            epochs=0,
+            error="",
+        )
+        weights, raw = None, None
     except Exception as exc:  # a failed trial is a result, not a crash
         record.update(
             status="failed",
@@ -381,7 +441,7 @@ def run_trial(
         )
         weights, raw = None, None
     record["fit_time"] = time.perf_counter() - start
-    return TrialResult(record, weights, raw)
+    return TrialResult(record, weights, raw, stopped)
 
 
 @contextlib.contextmanager
