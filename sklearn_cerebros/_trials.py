@@ -33,14 +33,23 @@ from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from ._backend import keras
 from ._compat import default_joblib_backend
-from ._keras import SparseRows, TrainSettings, fit_network, predict_array, remember
+from ._keras import (
+    SparseRows,
+    TrainSettings,
+    fit_network,
+    keeps_rows,
+    predict_array,
+    remember,
+)
 from ._proposer import TrialSpec
 from .architecture import (
     CerebrosSpace,
     NetworkPlan,
-    Plan,
-    RetrievalPlan,
+    PlanKind,
+    kind_of,
     plan_from_dict,
+    plan_kinds,
+    register_kind,
     wire,
 )
 
@@ -157,13 +166,12 @@ def score_raw(
 
 def _summary_counts(plan: NetworkPlan, n_features: int) -> dict[str, Any]:
     """A trial's sizes; levels, units and neurons only for levels of units."""
-    levels = isinstance(plan, Plan)
+    kind = kind_of(plan)
+    sizes = kind.sizes(plan) if kind.levels else None
     return {
-        "n_levels": plan.n_levels if levels else None,
-        "n_units": plan.n_units if levels else None,
-        "n_neurons": sum(u.neurons for _, _, u in plan.iter_units())
-        if levels
-        else None,
+        "n_levels": len(sizes) if sizes is not None else None,
+        "n_units": sum(map(len, sizes)) if sizes is not None else None,
+        "n_neurons": sum(map(sum, sizes)) if sizes is not None else None,
         "n_params": plan.n_params(n_features),
         "summary": plan.describe(),
     }
@@ -299,6 +307,7 @@ def run_trial(
     classifier: bool,
     warm_start: WarmStart | None = None,
     deadline: float | None = None,
+    kinds: tuple[PlanKind, ...] = (),
 ) -> TrialResult:
     """Wire, build, train and score one network (one per fold when bagged).
 
@@ -320,7 +329,15 @@ def run_trial(
     record has ``status="stopped"``, ``stopped="deadline"``, a NaN score
     and ``networks_trained``, the number of networks it trained, and it
     returns no weights or outputs. Without a deadline nothing changes.
+
+    ``kinds``, the kinds of plan registered where the search runs, are
+    registered here too when missing (in a worker process, a kind registered
+    by the user's code).
     """
+    known = {kind.format for kind in plan_kinds()}
+    for kind in kinds:
+        if kind.format not in known:
+            register_kind(kind)
     # Clearing Keras's global state keeps memory flat over many trials; the
     # dtype policy is the caller's setting, so it survives the clearing.
     policy = keras.config.dtype_policy()
@@ -379,9 +396,7 @@ def run_trial(
                 rng,
                 None if warm_start is None else warm_start.weights[0],
                 # a retrieval network's memory after training: every row
-                _stack_rows(data.train, data.validation)
-                if isinstance(plan, RetrievalPlan)
-                else None,
+                _stack_rows(data.train, data.validation) if keeps_rows(plan) else None,
             )
             weights, histories = [one], [history]
         else:
