@@ -67,12 +67,12 @@ _SEARCH = dict(
     batch_size=256,
     learning_rate=5e-2,
     random_state=0,
-    initial_plans=None,  # the defaults ("residual", cv=5) run in the slow checks
+    initial_plans=None,  # the defaults ("residual", cv=5): the release checks
     cv=None,
 )
 
 # One small learned-retrieval trial, so that a network with a memory of its
-# training rows passes the checks too (in the slow run: the default one is
+# training rows passes the checks too (in the release run: the default one is
 # trial 1, which _ONE_TRIAL below does not reach). It never sees a row's own
 # target, so its training score is an honest one: the regressor checks' R^2
 # floor of 0.5 on the training rows takes 40 epochs at 1e-2 (0.85; 20 epochs
@@ -94,12 +94,10 @@ FAST_PARAMS: dict[type, list[dict]] = {
         # checks' one informative feature over 16 inputs among 144 noise ones:
         # R^2 > 0.5 takes more epochs
         {**_RESIDUAL, "epochs": 15, "learning_rate": 2e-2},
-        {**_RESIDUAL, "preprocessing": "robust"},
         {**_RESIDUAL, "preprocessing": None},
     ],
     ResidualMLPClassifier: [
         _RESIDUAL,
-        {**_RESIDUAL, "preprocessing": "robust"},
         {**_RESIDUAL, "preprocessing": None},
     ],
     # the regressor checks ask for R^2 > 0.5 and the classifier checks for 0.83
@@ -168,16 +166,46 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+_SEARCHES = (CerebrosClassifier, CerebrosRegressor)
+
+
+# CI runs these (marker "slow"): the residual and mixer estimators at their
+# default architecture, a few epochs a fit.
 @pytest.mark.slow
 @parametrize_with_checks(
-    [cls(**DEFAULT_PARAMS[cls]) for cls in PUBLIC_ESTIMATORS],
+    [cls(**DEFAULT_PARAMS[cls]) for cls in PUBLIC_ESTIMATORS if cls not in _SEARCHES],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible_estimator_at_default_architecture(estimator, check):
     check(estimator)
 
 
-@pytest.mark.slow
+# A maintainer runs these before a release (marker "release", CONTRIBUTING.md):
+# every check trains the default search's first trial bagged over 5 folds.
+@pytest.mark.release
+@parametrize_with_checks(
+    [cls(**DEFAULT_PARAMS[cls]) for cls in _SEARCHES],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_search_passes_the_checks_at_default_architecture(estimator, check):
+    check(estimator)
+
+
+# The robust encoding (not the default) takes the same path through the
+# estimator as the default one, with another numeric encoder: a release check.
+@pytest.mark.release
+@parametrize_with_checks(
+    [
+        cls(**_RESIDUAL, preprocessing="robust")
+        for cls in (ResidualMLPClassifier, ResidualMLPRegressor)
+    ],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible_estimator_with_robust_encoding(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.release
 @parametrize_with_checks(
     [CerebrosRegressor(**_RETRIEVAL), CerebrosClassifier(**_RETRIEVAL)],
     expected_failed_checks=_expected_failed_checks,

@@ -333,7 +333,7 @@ def test_bad_ensemble_size_is_a_clear_error(regression_data):
         CerebrosRegressor(**TINY, ensemble_size=0).fit(X, y)
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_n_jobs_does_not_change_the_ensemble(regression_data):
     X, y = regression_data
     one = CerebrosRegressor(**TINY, n_jobs=1).fit(X, y)

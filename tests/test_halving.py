@@ -168,7 +168,7 @@ def test_a_bad_strategy_is_a_clear_error(regression_data):
         CerebrosRegressor(**{**TINY, "strategy": "hyperband"}).fit(X, y)
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_halving_with_two_workers_is_asynchronous(regression_data):
     X, y = regression_data
     search = CerebrosRegressor(**{**HALVING, "n_trials": 10}, n_jobs=2).fit(X, y)

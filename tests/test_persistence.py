@@ -399,7 +399,7 @@ def saved_under(request, tmp_path_factory):
     return request.param, folder
 
 
-@pytest.mark.slow
+@pytest.mark.release
 @pytest.mark.parametrize("load_backend", ["tensorflow", "jax"])
 def test_fresh_process_round_trip_across_backends(saved_under, load_backend):
     save_backend, folder = saved_under

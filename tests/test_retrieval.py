@@ -411,7 +411,7 @@ def test_plot_architecture_points_a_retrieval_plan_to_its_summary():
         plot_architecture(SMALL)
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_retrieval_trials_in_worker_processes_give_the_same_ensemble(
     regression_data,
 ):

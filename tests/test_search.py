@@ -184,7 +184,7 @@ def test_every_trial_failing_is_a_clear_error(regression_data):
     [
         ("this process", 4, 2),  # between generations
         ("this process", 6, 4),  # in the middle of the second generation
-        pytest.param("worker process", 4, 2, marks=pytest.mark.slow),
+        pytest.param("worker process", 4, 2, marks=pytest.mark.release),
     ],
 )
 def test_results_dir_interrupt_and_resume(
@@ -406,7 +406,7 @@ def _draw_from_pythons_generator():
     threading.Thread(target=draw, daemon=True).start()
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_trials_spread_over_a_dask_cluster(tmp_path, regression_data):
     distributed = pytest.importorskip("dask.distributed")
     import os
