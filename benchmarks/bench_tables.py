@@ -292,9 +292,7 @@ def plan(
     for seed in (1, 2):
         for fold in range(n_folds):
             jobs += [
-                (t, m, seed, fold)
-                for t in small
-                for m in [*phases[0], *phases[1]]
+                (t, m, seed, fold) for t in small for m in [*phases[0], *phases[1]]
             ]
     for fold in range(n_folds):
         jobs += [(t, m, 0, fold) for t in tables for m in phases[2]]
@@ -371,11 +369,7 @@ def _key(row: dict[str, Any]) -> Job:
 def done_keys(path: Path, retry_errors: bool = False) -> set[Job]:
     """The (table, model, seed, fold) already in the CSV (failed ones too,
     unless ``retry_errors``)."""
-    return {
-        _key(r)
-        for r in read_rows(path)
-        if not (retry_errors and r.get("error"))
-    }
+    return {_key(r) for r in read_rows(path) if not (retry_errors and r.get("error"))}
 
 
 def _log(message: str) -> None:
@@ -464,9 +458,7 @@ def collect(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Cell]]:
         score = float(r["score"])
         if not math.isfinite(score):
             continue
-        cell = out.setdefault(table, {}).setdefault(
-            model, Cell(r["metric"], {}, [])
-        )
+        cell = out.setdefault(table, {}).setdefault(model, Cell(r["metric"], {}, []))
         cell.scores[(seed, fold)] = score
         cell.fit_per_1k.append(float(r["fit_time"]) / int(r["n_train"]) * 1000)
     return out
@@ -508,9 +500,7 @@ def normalised(
     common = set.intersection(*(set(c.scores) for c in cells.values()))
     if not common:
         return {}, {}, 0
-    means = {
-        m: statistics.fmean(c.scores[k] for k in common) for m, c in cells.items()
-    }
+    means = {m: statistics.fmean(c.scores[k] for k in common) for m, c in cells.items()}
     metric = next(iter(cells.values())).metric
     sign = -1.0 if _lower_better(metric) else 1.0
     good = {m: sign * v for m, v in means.items()}
@@ -610,9 +600,7 @@ def report(
                         count[verdict] += 1
             wtl[(m, a)] = count
             n = sum(count.values())
-            cells_row.append(
-                f"{count['win']} / {count['tie']} / {count['loss']} ({n})"
-            )
+            cells_row.append(f"{count['win']} / {count['tie']} / {count['loss']} ({n})")
         lines.append(f"| `{m}` | " + " | ".join(cells_row) + " |")
     lines.append("")
 
