@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_ROWS", "SMALL_ROWS", "TABLES", "TABLE_SPECS", "TableSpec"]
+__all__ = ["MAX_ROWS", "SMALL_ROWS", "TABLES", "TABLE_ROWS", "TABLE_SPECS", "TableSpec"]
 
 #: Largest number of rows kept (rule R2).
 MAX_ROWS = 60_000
@@ -326,6 +326,34 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
 )
 
 
+#: Rows of each table after the rule (checked against the loaders in the tests).
+TABLE_ROWS: dict[str, int] = {
+    "diamonds": 53_940,
+    "movies": 58_788,
+    "flights": 60_000,
+    "cps1988": 28_155,
+    "computers": 6_259,
+    "wage": 3_000,
+    "saratoga": 1_728,
+    "loans": 10_000,
+    "slid": 4_147,
+    "births14": 1_000,
+    "boston": 506,
+    "nass_cds": 26_217,
+    "mpls_stops": 51_920,
+    "chile": 2_532,
+    "hawks": 908,
+    "olive": 572,
+    "titanic": 1_309,
+    "hmda": 2_380,
+    "caravan": 5_822,
+    "wvs": 5_381,
+    "beps": 1_525,
+    "smokeban": 10_000,
+    "wells": 3_020,
+}
+
+
 def load_frame(spec: TableSpec) -> tuple[Any, Any]:
     """The rule applied to ``spec``'s table: ``(X, y)``, not yet guarded."""
     from ._datasets import _rdataset
@@ -359,5 +387,5 @@ def _loader(spec: TableSpec) -> Callable[[], Any]:
     return load
 
 
-#: name -> loader, merged into :data:`benchmarks._datasets.DATASETS`.
+#: name -> loader, merged into :data:`benchmarks._datasets.ALL_DATASETS`.
 TABLES: dict[str, Callable[[], Any]] = {s.name: _loader(s) for s in TABLE_SPECS}

@@ -9,7 +9,8 @@ import pytest
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from benchmarks import DATASETS, load_dataset, make_dataset
-from benchmarks._tables import MAX_ROWS, TABLE_SPECS
+from benchmarks._datasets import ALL_DATASETS
+from benchmarks._tables import MAX_ROWS, TABLE_ROWS, TABLE_SPECS
 from benchmarks.bench_tables import (
     FIELDS,
     Cell,
@@ -66,7 +67,9 @@ def test_the_tables_cover_the_issue():
     assert 10 <= tasks.count("regression") <= 13
     assert sum(rows >= 20_000 for rows, _ in SHAPES.values()) >= 3
     assert all(500 <= rows <= MAX_ROWS for rows, _ in SHAPES.values())
-    assert set(SPECS) <= set(DATASETS)  # registered in the harness
+    assert set(SPECS) <= set(ALL_DATASETS)  # registered in the harness
+    assert not set(SPECS) & set(DATASETS)  # the seven stay the default
+    assert TABLE_ROWS == {name: rows for name, (rows, _) in SHAPES.items()}
     for spec in TABLE_SPECS:
         assert set(spec.drop.values()) <= {"D1", "D2", "D3", "D4", "D5"}
         assert spec.target not in spec.drop
