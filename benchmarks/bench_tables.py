@@ -71,7 +71,7 @@ from ._datasets import Dataset, load_dataset
 from ._models import training_info
 from ._profiles import Profile
 from ._runner import CsvLog, _scores, folds
-from ._tables import SMALL_ROWS, TABLE_SPECS
+from ._tables import SMALL_ROWS, TABLE_ROWS, TABLE_SPECS
 
 __all__ = [
     "ANCHORS",
@@ -523,8 +523,14 @@ def report(
     rows: Sequence[dict[str, Any]],
     models: Sequence[str] | None = None,
     figure: Path | None = None,
+    planned: dict[str, int] | None = None,
+    search_defaults: bool = False,
 ) -> str:
-    """The Markdown report of a (possibly partial) run; draws ``figure``."""
+    """The Markdown report of a (possibly partial) run; draws ``figure``.
+
+    ``planned`` (table -> rows) are the tables of the whole run: the head
+    then says how many of them and of their fits are done.
+    """
     rows = list(rows)
     cells = collect(rows)
     sizes = {r["dataset"]: int(r["n_rows"]) for r in rows}
@@ -545,12 +551,16 @@ def report(
             for m in order
         )
     ]
+    n_tables = len(planned) if planned else len(sizes)
     lines = [
-        f"Fits in the CSV: {len(rows)} ({len(errors)} failed); tables: "
-        f"{len(sizes)}; tables complete (every model, {N_SPLITS} folds, "
-        f"every seed): {len(complete)} of {len(sizes)}.",
+        f"Fits in the CSV: {len(rows)} ({len(errors)} failed); tables with a "
+        f"fit: {len(sizes)} of {n_tables}; tables complete (every model, "
+        f"{N_SPLITS} folds, every seed): {len(complete)} of {n_tables}.",
         "",
     ]
+    if planned:
+        n_planned = len(plan(planned, models, N_SPLITS, search_defaults))
+        lines[0] = f"Fits planned: {n_planned:,}. " + lines[0]
     if errors:
         kinds: dict[str, int] = {}
         for r in errors:
@@ -741,7 +751,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     if args.report:
         md = args.report_out or args.out.with_suffix(".md")
-        text = report(read_rows(args.out), args.models, md.with_suffix(".png"))
+        text = report(
+            read_rows(args.out),
+            args.models,
+            md.with_suffix(".png"),
+            planned={t: TABLE_ROWS[t] for t in args.tables},
+            search_defaults=args.search_defaults,
+        )
         md.parent.mkdir(parents=True, exist_ok=True)
         md.write_text(text + "\n")
         print(text)

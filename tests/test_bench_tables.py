@@ -290,5 +290,9 @@ def test_report_works_on_a_partial_csv(tmp_path):
     rows = [_row("a", "residual_mlp", 0, 10.0), _row("a", "hgb", 0, 12.0)]
     text = report(rows)
     assert "tables complete (every model, 5 folds, every seed): 0 of 1" in text
+    text = report(rows, planned={"a": 1000, "b": 50_000})
+    # a: 3 seeds x 5 folds, b: 1 x 5, for the default 7 models
+    assert text.startswith("Fits planned: 140. Fits in the CSV: 2 (0 failed); ")
+    assert "tables with a fit: 1 of 2; " in text
     assert "| `residual_mlp` | 0 / 0 / 0 (0) |" in text  # one fold: no verdict
     assert "| `residual_mlp` | 1 | 1.000 | 1.00 |" in text
