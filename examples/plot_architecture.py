@@ -3,7 +3,7 @@ Network architectures as data: sampling and drawing plans
 =========================================================
 
 In sklearn-cerebros a network is first a plan
-(:class:`~sklearn_cerebros.architecture.Plan`): an immutable, validated
+(:class:`~sklearn_cerebros.architecture.LevelsPlan`): an immutable, validated
 description of levels of Dense units and every connection between them.
 Plans are plain Python objects with no Keras inside, so they can be sampled,
 compared, printed, stored as JSON and drawn before any weight exists. One
@@ -33,7 +33,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_diabetes
 
-from sklearn_cerebros import Plan, ResidualMLPRegressor
+from sklearn_cerebros import LevelsPlan, ResidualMLPRegressor
 from sklearn_cerebros.architecture import CerebrosSpace, sample_plan
 from sklearn_cerebros.plotting import plot_architecture
 
@@ -75,13 +75,13 @@ print(busiest.summary(n_features=n_features))
 # %%
 # Plans are data
 # --------------
-# :meth:`~sklearn_cerebros.architecture.Plan.to_dict` gives JSON-ready
-# builtins and :meth:`~sklearn_cerebros.architecture.Plan.from_dict` validates
-# them on the way back, so an architecture can be stored, diffed or shared
-# without pickling any model.
+# :meth:`~sklearn_cerebros.architecture.LevelsPlan.to_dict` gives JSON-ready
+# builtins and :meth:`~sklearn_cerebros.architecture.LevelsPlan.from_dict`
+# validates them on the way back, so an architecture can be stored, diffed or
+# shared without pickling any model.
 text = json.dumps(busiest.to_dict())
 print(f"{len(text)} characters of JSON")
-restored = Plan.from_dict(json.loads(text))
+restored = LevelsPlan.from_dict(json.loads(text))
 print("round trip equal:", restored == busiest)
 
 # %%

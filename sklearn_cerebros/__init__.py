@@ -37,7 +37,7 @@ _EXPORTS = {
     "GradientHealthWarning": "._keras",
     "MLPMixerClassifier": "._mlp_mixer",
     "MLPMixerRegressor": "._mlp_mixer",
-    "Plan": ".architecture",
+    "LevelsPlan": ".architecture",
     "PlanError": ".architecture",
     "ResidualMLPClassifier": "._residual_mlp",
     "ResidualMLPRegressor": "._residual_mlp",
@@ -52,9 +52,9 @@ __all__ = [
     "CerebrosClassifier",
     "CerebrosRegressor",
     "GradientHealthWarning",
+    "LevelsPlan",
     "MLPMixerClassifier",
     "MLPMixerRegressor",
-    "Plan",
     "PlanError",
     "ResidualMLPClassifier",
     "ResidualMLPRegressor",
@@ -65,6 +65,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Plan":  # deprecated: architecture warns, and it is not kept here
+        return importlib.import_module(".architecture", __name__).Plan
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     if name not in _EXPORTS:

@@ -63,7 +63,7 @@ _MAX_SEED = 2**31 - 1
 # The ``preprocessing`` values that fit the tabular preprocessor. "auto" encodes
 # numeric columns piecewise-linear: better than robust scaling for the residual
 # MLP on 6 of the 7 benchmark tables, and for the mixer and the search on Ames
-# (docs/benchmarks.rst, "Defaults").
+# (docs/benchmarks.rst, "How the defaults were chosen").
 _TABULAR = ("auto", "robust", "piecewise_linear")
 _AUTO_NUMERIC = "piecewise_linear"
 
@@ -413,7 +413,8 @@ class BaseNetwork(BaseEstimator, ABC):
             base_model=None if warm else self._base_model(),
             model=self.model_ if warm else None,
         )
-        self.model_, history = trained.model, trained.history
+        # a plain dict of lists, which skops saves without trusting a type
+        self.model_, history = trained.model, dict(trained.history)
         if warm:
             history = {k: self.history_.get(k, []) + v for k, v in history.items()}
         self.history_ = history

@@ -48,7 +48,7 @@ FAST_MAX_ROWS = 64
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _FittedEncoding:
     """Everything the fast path reads from one fitted preprocessor."""
 
     names: list[str]  # input column names, as str
@@ -67,10 +67,12 @@ class _Plan:
     fallbacks: list[int | None]  # the infrequent column, if any
     slices: dict[str, slice]
     width: int
-    fitted: tuple[int, ...]  # ids of the fitted arrays this plan was read from
+    fitted: tuple[int, ...]  # ids of the fitted arrays this encoding was read from
 
 
-_PLANS: weakref.WeakKeyDictionary[Pipeline, _Plan | None] = weakref.WeakKeyDictionary()
+_ENCODINGS: weakref.WeakKeyDictionary[Pipeline, _FittedEncoding | None] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _fitted_ids(pipeline: Pipeline) -> tuple[int, ...]:
@@ -83,7 +85,7 @@ def _fitted_ids(pipeline: Pipeline) -> tuple[int, ...]:
     return tuple(id(t) for _, t, _ in encode.transformers_) + (id(steps.get("clean")),)
 
 
-def _read_plan(pipeline: Pipeline) -> _Plan | None:
+def _read_encoding(pipeline: Pipeline) -> _FittedEncoding | None:
     """The fast path's view of ``pipeline``, or None if it is not ours."""
     if [name for name, _ in pipeline.steps] != ["clean", "encode", "to_float32"]:
         return None
@@ -191,7 +193,7 @@ def _read_plan(pipeline: Pipeline) -> _Plan | None:
     frame_names = (
         list(clean.feature_names_in_) if hasattr(clean, "feature_names_in_") else None
     )
-    return _Plan(
+    return _FittedEncoding(
         names=names,
         frame_names=frame_names,
         numeric=numeric,
@@ -214,11 +216,13 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and value != value
 
 
-def _plan_for(pipeline: Pipeline) -> _Plan | None:
-    plan = _PLANS.get(pipeline, False)
-    if plan is False or (plan is not None and plan.fitted != _fitted_ids(pipeline)):
-        plan = _PLANS[pipeline] = _read_plan(pipeline)
-    return plan
+def _encoding_for(pipeline: Pipeline) -> _FittedEncoding | None:
+    encoding = _ENCODINGS.get(pipeline, False)
+    if encoding is False or (
+        encoding is not None and encoding.fitted != _fitted_ids(pipeline)
+    ):
+        encoding = _ENCODINGS[pipeline] = _read_encoding(pipeline)
+    return encoding
 
 
 def _is_missing(value: Any) -> bool:
@@ -227,25 +231,25 @@ def _is_missing(value: Any) -> bool:
     return np.ndim(missing) == 0 and bool(missing)
 
 
-def _rows(plan: _Plan, X: Any) -> np.ndarray | None:
+def _rows(encoding: _FittedEncoding, X: Any) -> np.ndarray | None:
     """``X`` as an object array of shape (n, n_columns), or None to fall back."""
     if isinstance(X, pd.DataFrame):
-        if plan.frame_names is None or list(X.columns) != plan.frame_names:
+        if encoding.frame_names is None or list(X.columns) != encoding.frame_names:
             return None
         dtypes = list(X.dtypes)
         try:
-            for i in plan.numeric:
-                if _column_kind(plan.names[i], dtypes[i]) != "numeric":
+            for i in encoding.numeric:
+                if _column_kind(encoding.names[i], dtypes[i]) != "numeric":
                     return None
-            for i in plan.categorical:
-                if _column_kind(plan.names[i], dtypes[i]) != "categorical":
+            for i in encoding.categorical:
+                if _column_kind(encoding.names[i], dtypes[i]) != "categorical":
                     return None
         except TypeError:
             return None
         return X.to_numpy(dtype=object)
-    if plan.frame_names is not None or not isinstance(X, np.ndarray):
+    if encoding.frame_names is not None or not isinstance(X, np.ndarray):
         return None
-    if X.ndim != 2 or X.shape[1] != len(plan.names) or X.dtype.kind not in "biuf":
+    if X.ndim != 2 or X.shape[1] != len(encoding.names) or X.dtype.kind not in "biuf":
         return None
     return X.astype(object)
 
@@ -268,46 +272,46 @@ def transform_table(pipeline: Pipeline, X: Any) -> np.ndarray:
     """
     # Only frames and arrays qualify (a sparse matrix has no len()).
     n = X.shape[0] if isinstance(X, (pd.DataFrame, np.ndarray)) else 0
-    plan = _plan_for(pipeline) if 0 < n <= FAST_MAX_ROWS else None
-    rows = None if plan is None else _rows(plan, X)
-    if plan is None or rows is None:
+    encoding = _encoding_for(pipeline) if 0 < n <= FAST_MAX_ROWS else None
+    rows = None if encoding is None else _rows(encoding, X)
+    if encoding is None or rows is None:
         return pipeline.transform(X)
-    out = np.zeros((n, plan.width))
-    if len(plan.numeric):
+    out = np.zeros((n, encoding.width))
+    if len(encoding.numeric):
         try:
             values = np.array(
                 [
                     [np.nan if _is_missing(v) else float(v) for v in row]
-                    for row in rows[:, plan.numeric]
+                    for row in rows[:, encoding.numeric]
                 ],
                 dtype=np.float64,
-            ).reshape(n, len(plan.numeric))
+            ).reshape(n, len(encoding.numeric))
         except (TypeError, ValueError):
             return pipeline.transform(X)
         if np.isinf(values).any():
             return pipeline.transform(X)  # which names the column
         missing = np.isnan(values)
-        if "num" in plan.slices and plan.bins is not None:
-            column, left, width = plan.bins
+        if "num" in encoding.slices and encoding.bins is not None:
+            column, left, width = encoding.bins
             with np.errstate(over="ignore"):
                 z = (values[:, column] - left) / width
             z = np.clip(z, 0.0, 1.0, out=z)
-        elif "num" in plan.slices:
+        elif "num" in encoding.slices:
             with np.errstate(over="ignore", invalid="ignore"):
-                z = (values - plan.center) / plan.scale
-                if plan.clip is not None:
-                    z = _soft_clip(z, plan.clip)
-        if "num" in plan.slices:
-            z = np.where(np.isnan(z), plan.fill, z)
-            out[:, plan.slices["num"]] = z
-        if plan.indicator is not None:
-            out[:, plan.slices["missing"]] = missing[:, plan.indicator]
-    if plan.lookups:
-        start = plan.slices["cat"].start
-        cells = rows[:, plan.categorical]
+                z = (values - encoding.center) / encoding.scale
+                if encoding.clip is not None:
+                    z = _soft_clip(z, encoding.clip)
+        if "num" in encoding.slices:
+            z = np.where(np.isnan(z), encoding.fill, z)
+            out[:, encoding.slices["num"]] = z
+        if encoding.indicator is not None:
+            out[:, encoding.slices["missing"]] = missing[:, encoding.indicator]
+    if encoding.lookups:
+        start = encoding.slices["cat"].start
+        cells = rows[:, encoding.categorical]
         for r in range(n):
             for j, (lookup, fallback) in enumerate(
-                zip(plan.lookups, plan.fallbacks, strict=True)
+                zip(encoding.lookups, encoding.fallbacks, strict=True)
             ):
                 value = cells[r, j]
                 label = MISSING_CATEGORY if _is_missing(value) else str(value)

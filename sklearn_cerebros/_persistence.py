@@ -8,8 +8,10 @@ estimator holds four kinds of value that are not plain data:
   bytes of their ``.keras`` file, a ``uint8`` array, and are read back with
   :func:`keras.saving.load_model` in safe mode, which refuses Lambda layers
   and classes that are not registered Keras serializables.
-* Plans (``plan_``, ``best_plan_``) become their ``to_dict()`` output and are
-  validated again by ``from_dict`` on load.
+* Plans of every registered kind (``plan_``, ``best_plan_``) become their
+  ``to_dict()`` output, recorded under their kind's ``state_key`` (see
+  :class:`~sklearn_cerebros.architecture.PlanKind`), and are validated again
+  by ``from_dict`` on load.
 * Target encoders (``target_``) become their attributes.
 * A list or tuple that holds plans (a search's ``initial_plans``, say
   ``["residual", RetrievalPlan(k=8)]``) becomes the list of its items, plans
@@ -32,7 +34,7 @@ import numpy as np
 
 from ._backend import keras
 from ._targets import ClassificationTarget, RegressionTarget
-from .architecture import MixerPlan, Plan, RetrievalPlan, plan_from_dict
+from .architecture import is_plan, plan_from_dict, plan_kinds
 
 __all__ = ["UnsafeNetworkError", "from_plain_state", "to_plain_state"]
 
@@ -102,20 +104,15 @@ def _plan_from(cls: type) -> Callable[[Any, str], Any]:
     return restore
 
 
-_PLANS = (Plan, MixerPlan, RetrievalPlan)
-
-
 def _holds_plans(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and any(
-        isinstance(item, _PLANS) for item in value
-    )
+    return isinstance(value, (list, tuple)) and any(is_plan(item) for item in value)
 
 
 def _plans_to_plain(value: list | tuple) -> dict[str, Any]:
     return {
         "sequence": "tuple" if isinstance(value, tuple) else "list",
         "items": [
-            {"plan": item.to_dict()} if isinstance(item, _PLANS) else {"value": item}
+            {"plan": item.to_dict()} if is_plan(item) else {"value": item}
             for item in value
         ],
     }
@@ -151,28 +148,42 @@ def _of(cls: type) -> Callable[[Any], bool]:
     return lambda value: isinstance(value, cls)
 
 
-# kind -> (which values, to plain data, from plain data)
-_CONVERTERS: dict[str, tuple[Callable[[Any], bool], Callable, Callable]] = {
-    "keras": (_of(keras.Model), _network_to_bytes, _network_from_bytes),
-    "plan": (_of(Plan), Plan.to_dict, _plan_from(Plan)),
-    "mixer_plan": (_of(MixerPlan), MixerPlan.to_dict, _plan_from(MixerPlan)),
-    "retrieval_plan": (
-        _of(RetrievalPlan),
-        RetrievalPlan.to_dict,
-        _plan_from(RetrievalPlan),
-    ),
-    "plans": (_holds_plans, _plans_to_plain, _plans_from_plain),
-    "regression_target": (
-        _of(RegressionTarget),
-        _target_state,
-        _target_from(RegressionTarget),
-    ),
-    "classification_target": (
-        _of(ClassificationTarget),
-        _target_state,
-        _target_from(ClassificationTarget),
-    ),
-}
+Converter = tuple[Callable[[Any], bool], Callable, Callable]
+
+
+def _converters() -> dict[str, Converter]:
+    """kind -> (which values, to plain data, from plain data), in match order.
+
+    A plan is stored under its kind's ``state_key`` (see
+    :class:`~sklearn_cerebros.architecture.PlanKind`), and read back with its
+    class's ``from_dict``, which checks it again.
+    """
+    plans = {
+        kind.state_key: (
+            _of(kind.plan_type),
+            kind.plan_type.to_dict,
+            _plan_from(kind.plan_type),
+        )
+        for kind in plan_kinds()
+    }
+    others: dict[str, Converter] = {
+        "plans": (_holds_plans, _plans_to_plain, _plans_from_plain),
+        "regression_target": (
+            _of(RegressionTarget),
+            _target_state,
+            _target_from(RegressionTarget),
+        ),
+        "classification_target": (
+            _of(ClassificationTarget),
+            _target_state,
+            _target_from(ClassificationTarget),
+        ),
+    }
+    taken = ({"keras"} | set(others)) & set(plans)
+    if taken:
+        raise ValueError(f"A kind of plan takes the reserved state keys {taken}.")
+    keras_model = (_of(keras.Model), _network_to_bytes, _network_from_bytes)
+    return {"keras": keras_model, **plans, **others}
 
 
 def to_plain_state(state: dict[str, Any]) -> dict[str, Any]:
@@ -190,8 +201,9 @@ def to_plain_state(state: dict[str, Any]) -> dict[str, Any]:
     """
     out = dict(state)
     converted: dict[str, str] = {}
+    converters = _converters()
     for name, value in state.items():
-        for kind, (matches, dump, _) in _CONVERTERS.items():
+        for kind, (matches, dump, _) in converters.items():
             if matches(value):
                 out[name] = dump(value)
                 converted[name] = kind
@@ -235,13 +247,14 @@ def from_plain_state(state: dict[str, Any]) -> dict[str, Any]:
     converted = record.get("converted")
     if not isinstance(converted, dict):
         raise ValueError(f"Malformed sklearn-cerebros state record: {record!r}.")
+    converters = _converters()
     for name, kind in converted.items():
-        if kind not in _CONVERTERS:
+        if kind not in converters:
             raise ValueError(
                 f"Unknown kind {kind!r} for the stored entry {name!r}; expected "
-                f"one of {sorted(_CONVERTERS)}."
+                f"one of {sorted(converters)}."
             )
         if name not in state:
             raise ValueError(f"The stored entry {name!r} is missing from the state.")
-        state[name] = _CONVERTERS[kind][2](state[name], name)
+        state[name] = converters[kind][2](state[name], name)
     return state

@@ -19,8 +19,8 @@ import numpy as np
 
 from .architecture import (
     CerebrosSpace,
-    Plan,
     Structure,
+    kind_of,
     perturb_structure,
     plan_from_dict,
     sample_structure,
@@ -46,7 +46,7 @@ Records = Mapping[int, Mapping[str, Any]]
 class TrialSpec:
     """What a trial trains: a structure, its generation and its own seed.
 
-    ``plan``, when given, is a plan (as :meth:`Plan.to_dict` gives it) that
+    ``plan``, when given, is a plan (as its ``to_dict`` gives it) that
     the trial trains as it is, instead of wiring ``structure`` (its sizes).
     ``parent`` is the trial whose structure was perturbed (generations) or
     whose trained network this trial trains further (successive halving,
@@ -68,14 +68,10 @@ def structure_of(plan: Mapping[str, Any]) -> Structure:
     """The sizes of a plan given as a dict: neurons of each unit, level by level.
 
     A plan of another kind (a mixer, a retrieval network) has one level of
-    one unit, as wide as its hidden layers.
+    one unit, as wide as its hidden layers: its kind's ``sizes`` say.
     """
     network = plan_from_dict(plan)
-    if not isinstance(network, Plan):
-        width = getattr(network, "width", getattr(network, "hidden_dim", 1))
-        return Structure(((int(width),),))
-    levels = network.levels
-    return Structure(tuple(tuple(u.neurons for u in level.units) for level in levels))
+    return Structure(kind_of(network).sizes(network))
 
 
 class Proposer(Protocol):
@@ -138,7 +134,7 @@ class GenerationProposer:
         The search's master generator: structures and trial seeds are drawn
         from it in order.
     initial_plans : sequence of dict, default=()
-        Plans (as :meth:`Plan.to_dict` gives them) to train first.
+        Plans (as their ``to_dict`` gives them) to train first.
     """
 
     def __init__(
@@ -286,7 +282,7 @@ class HalvingProposer:
         Trials :meth:`next_trials` proposes at once (the search's ``n_jobs``
         when it waits for a batch to finish before asking again).
     initial_plans : sequence of dict, default=()
-        Plans (as :meth:`Plan.to_dict` gives them) trained first, as they
+        Plans (as their ``to_dict`` gives them) trained first, as they
         are: trials ``0`` to ``len(initial_plans) - 1``, at rung 0, promoted
         like any other.
     """

@@ -17,7 +17,7 @@ from ._docstrings import (
     members_doc,
     preprocessing_doc,
 )
-from .architecture import ACTIVATIONS, Plan, residual_plan
+from .architecture import ACTIVATIONS, LevelsPlan, residual_plan
 
 __all__ = ["ResidualMLPClassifier", "ResidualMLPRegressor"]
 
@@ -96,14 +96,14 @@ _PARAMS_DOC = (
 _PLAN_ATTRIBUTE_DOC = """
     Attributes
     ----------
-    plan_ : Plan
+    plan_ : LevelsPlan
         The architecture that was built (see :mod:`sklearn_cerebros.architecture`)."""
 
 
 class _ResidualPlanMixin:
     """Plan and base model of the residual MLP estimators."""
 
-    def _make_plan(self) -> Plan:
+    def _make_plan(self) -> LevelsPlan:
         return residual_plan(
             n_blocks=self.n_blocks,
             layers_per_block=self.layers_per_block,

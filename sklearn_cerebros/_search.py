@@ -52,10 +52,11 @@ from ._trials import (
 )
 from .architecture import (
     CerebrosSpace,
-    MixerPlan,
-    Plan,
+    NetworkPlan,
     RetrievalPlan,
+    is_plan,
     plan_from_dict,
+    plan_kinds,
     residual_plan,
 )
 
@@ -101,7 +102,7 @@ _SEARCH_CONSTRAINTS: dict = {
 }
 
 
-def _named_plan(name: str, position: int) -> Plan | RetrievalPlan:
+def _named_plan(name: str, position: int) -> NetworkPlan:
     """The plan an ``initial_plans`` entry names."""
     if name == "residual":
         # the residual estimators' default network, its joint ensemble too
@@ -158,13 +159,13 @@ class _CerebrosSearch:
         value = self.initial_plans
         if value is None:
             return []
-        if isinstance(value, (str, Plan, MixerPlan, RetrievalPlan)):
+        kinds = ", ".join(kind.plan_type.__name__ for kind in plan_kinds())
+        if isinstance(value, str) or is_plan(value):
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise ValueError(
-                f"initial_plans must be 'residual', 'retrieval', a plan (Plan, "
-                f"MixerPlan, RetrievalPlan), a list of those, or None; got "
-                f"{type(value).__name__}."
+                f"initial_plans must be 'residual', 'retrieval', a plan ({kinds}), "
+                f"a list of those, or None; got {type(value).__name__}."
             )
         plans = []
         for i, plan in enumerate(value):
@@ -172,11 +173,10 @@ class _CerebrosSearch:
                 plan = _named_plan(plan, i)
             elif isinstance(plan, dict):
                 plan = plan_from_dict(plan)
-            if not isinstance(plan, (Plan, MixerPlan, RetrievalPlan)):
+            if not is_plan(plan):
                 raise ValueError(
                     f"initial_plans[{i}] must be 'residual', 'retrieval' or a "
-                    f"plan (Plan, MixerPlan or RetrievalPlan), got "
-                    f"{type(plan).__name__}."
+                    f"plan ({kinds}), got {type(plan).__name__}."
                 )
             plans.append(plan.to_dict())
         return plans
@@ -337,6 +337,7 @@ class _CerebrosSearch:
             target=self.target_,
             scorer=check_scoring(self, scoring=self._scoring()),
             classifier=is_classifier(self),
+            kinds=plan_kinds(),  # for trials in worker processes
         )
 
     def _run_trials(

@@ -160,10 +160,11 @@ SEARCH_DOC = (
         retrieval epoch costs about 4 times a residual one at 2,000
         training rows and 10 times from 10,000: on a large table,
         ``initial_plans="residual"`` is the faster choice. A list mixes
-        names and plans of any kind
-        (:class:`~sklearn_cerebros.architecture.Plan`,
+        names and plans of any registered kind
+        (:class:`~sklearn_cerebros.architecture.LevelsPlan`,
         :class:`~sklearn_cerebros.architecture.MixerPlan`,
-        :class:`~sklearn_cerebros.architecture.RetrievalPlan`); ``None``
+        :class:`~sklearn_cerebros.architecture.RetrievalPlan`, see
+        :class:`~sklearn_cerebros.architecture.PlanKind`); ``None``
         draws every trial. Each gets the search's output head and keeps its
         own ``members``; ``n_members`` is for the drawn plans. A
         ``RetrievalPlan`` that sets its own ``learning_rate`` or
@@ -316,8 +317,8 @@ SEARCH_ATTRIBUTES = (
     ensemble_score_ : float
         The ensemble's score on the held-out rows (before any refit), at
         least ``best_score_``.
-    best_plan_, plan_ : Plan, MixerPlan or RetrievalPlan
-        The best trial's architecture (a drawn trial's is a ``Plan``).
+    best_plan_, plan_ : NetworkPlan
+        The best trial's architecture (a drawn trial's is a ``LevelsPlan``).
     model_ : keras.Model
         The fitted network: the members averaged with their weights (the
         best trial's network itself when it is the only member).

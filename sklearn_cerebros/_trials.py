@@ -33,14 +33,23 @@ from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from ._backend import keras
 from ._compat import default_joblib_backend
-from ._keras import SparseRows, TrainSettings, fit_network, predict_array, remember
+from ._keras import (
+    SparseRows,
+    TrainSettings,
+    fit_network,
+    keeps_rows,
+    predict_array,
+    remember,
+)
 from ._proposer import TrialSpec
 from .architecture import (
     CerebrosSpace,
     NetworkPlan,
-    Plan,
-    RetrievalPlan,
+    PlanKind,
+    kind_of,
     plan_from_dict,
+    plan_kinds,
+    register_kind,
     wire,
 )
 
@@ -82,11 +91,19 @@ class TrialResult:
     one per fold when the trial was bagged. ``raw`` holds the raw outputs on
     the scored rows (scaled regression values or class probabilities; out of
     fold when bagged): what ensemble selection needs.
+
+    ``stopped`` is ``"deadline"`` when the trial's deadline cut its training
+    short, else None. The trial still counts (``record["status"] == "ok"``,
+    with its score, weights and outputs) when every network it trains has a
+    best epoch; a bagged trial that could not start all its fold networks
+    is ``"stopped"``, with no score, weights or outputs (see
+    :func:`run_trial`).
     """
 
     record: dict[str, Any]
     weights: list[list[np.ndarray]] | None = field(default=None, repr=False)
     raw: np.ndarray | None = field(default=None, repr=False)
+    stopped: str | None = None
 
 
 @dataclass
@@ -149,13 +166,12 @@ def score_raw(
 
 def _summary_counts(plan: NetworkPlan, n_features: int) -> dict[str, Any]:
     """A trial's sizes; levels, units and neurons only for levels of units."""
-    levels = isinstance(plan, Plan)
+    kind = kind_of(plan)
+    sizes = kind.sizes(plan) if kind.levels else None
     return {
-        "n_levels": plan.n_levels if levels else None,
-        "n_units": plan.n_units if levels else None,
-        "n_neurons": sum(u.neurons for _, _, u in plan.iter_units())
-        if levels
-        else None,
+        "n_levels": len(sizes) if sizes is not None else None,
+        "n_units": sum(map(len, sizes)) if sizes is not None else None,
+        "n_neurons": sum(map(sum, sizes)) if sizes is not None else None,
         "n_params": plan.n_params(n_features),
         "summary": plan.describe(),
     }
@@ -214,6 +230,20 @@ def _train_and_predict(
     return model.get_weights(), trained.history, raw
 
 
+class _TrialStopped(Exception):
+    """The deadline passed before a trial's next network could start."""
+
+    def __init__(self, trained: int) -> None:
+        super().__init__(f"deadline passed with {trained} networks trained")
+        self.trained = trained
+
+
+def _check_deadline(settings: TrainSettings, trained: int) -> None:
+    """Raise :class:`_TrialStopped` when the settings' deadline has passed."""
+    if settings.deadline is not None and time.time() >= settings.deadline:
+        raise _TrialStopped(trained)
+
+
 def _best_epoch(history: dict[str, list[float]]) -> int:
     return int(np.nanargmin(history.get("val_loss", history["loss"]))) + 1
 
@@ -234,12 +264,16 @@ def _bagged(
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
     """One network per fold: weights, histories and out-of-fold raw outputs.
 
-    With ``start``, fold ``k``'s network trains on from ``start[k]``.
+    With ``start``, fold ``k``'s network trains on from ``start[k]``. A fold
+    network starts only before the settings' ``deadline``
+    (:class:`_TrialStopped` otherwise); one that is running then stops at
+    an epoch end (see :class:`~._keras.History`).
     """
     X = data.train[0]
     raw: np.ndarray | None = None
     weights, histories = [], []
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
+        _check_deadline(settings, fold)
         held = _take_rows(data.train, held_rows)
         fold_weights, history, fold_raw = _train_and_predict(
             dataclasses.replace(plan, name=f"{plan.name}_fold{fold}"),
@@ -272,6 +306,8 @@ def run_trial(
     scorer: Any,
     classifier: bool,
     warm_start: WarmStart | None = None,
+    deadline: float | None = None,
+    kinds: tuple[PlanKind, ...] = (),
 ) -> TrialResult:
     """Wire, build, train and score one network (one per fold when bagged).
 
@@ -281,7 +317,27 @@ def run_trial(
     fresh optimiser. Returns a record whatever happens: a failure is recorded
     with its error text and a NaN score, never raised (an interrupt still
     propagates).
+
+    ``deadline`` (a :func:`time.time` value; the earlier of it and
+    ``settings.deadline`` holds) bounds the trial's training: a network
+    starts only before it, and a network still training when it passes
+    stops at the end of its epoch, with its best epoch's weights. A trial
+    whose networks all trained counts as usual, with ``record["stopped"]``
+    and :attr:`TrialResult.stopped` set to ``"deadline"`` when the deadline
+    cut one short. A trial with a network that did not start (a bagged
+    trial's later folds) has no out-of-fold outputs for every row: its
+    record has ``status="stopped"``, ``stopped="deadline"``, a NaN score
+    and ``networks_trained``, the number of networks it trained, and it
+    returns no weights or outputs. Without a deadline nothing changes.
+
+    ``kinds``, the kinds of plan registered where the search runs, are
+    registered here too when missing (in a worker process, a kind registered
+    by the user's code).
     """
+    known = {kind.format for kind in plan_kinds()}
+    for kind in kinds:
+        if kind.format not in known:
+            register_kind(kind)
     # Clearing Keras's global state keeps memory flat over many trials; the
     # dtype policy is the caller's setting, so it survives the clearing.
     policy = keras.config.dtype_policy()
@@ -299,6 +355,11 @@ def run_trial(
     if spec.epochs is not None:
         record["epoch_budget"] = spec.epochs
         settings = dataclasses.replace(settings, epochs=spec.epochs)
+    if deadline is not None:
+        if settings.deadline is not None:
+            deadline = min(deadline, settings.deadline)
+        settings = dataclasses.replace(settings, deadline=deadline)
+    stopped = None
     start = time.perf_counter()
     try:
         rng = np.random.default_rng(spec.seed)
@@ -323,6 +384,7 @@ def run_trial(
             )
         scored = data.validation if data.validation is not None else data.train
         if data.folds is None:
+            _check_deadline(settings, 0)
             one, history, raw = _train_and_predict(
                 plan,
                 data.train,
@@ -334,9 +396,7 @@ def run_trial(
                 rng,
                 None if warm_start is None else warm_start.weights[0],
                 # a retrieval network's memory after training: every row
-                _stack_rows(data.train, data.validation)
-                if isinstance(plan, RetrievalPlan)
-                else None,
+                _stack_rows(data.train, data.validation) if keeps_rows(plan) else None,
             )
             weights, histories = [one], [history]
         else:
@@ -350,6 +410,8 @@ def run_trial(
             # a fold's best epoch, for a refit on every row: their median
             record["fold_best_epochs"] = [_best_epoch(h) for h in histories]
         score = score_raw(scorer, target, classifier, raw, scored[0], data.y_score)
+        if any(getattr(h, "stopped", None) for h in histories):
+            stopped = record["stopped"] = "deadline"
         record.update(
             status="ok",
             score=score,
@@ -358,6 +420,17 @@ def run_trial(
             history=histories[0],
             error="",
         )
+    except _TrialStopped as stop:  # out of time, not failed
+        stopped = "deadline"
+        record.update(
+            status="stopped",
+            stopped=stopped,
+            networks_trained=stop.trained,
+            score=float("nan"),
+            epochs=0,
+            error="",
+        )
+        weights, raw = None, None
     except Exception as exc:  # a failed trial is a result, not a crash
         record.update(
             status="failed",
@@ -368,7 +441,7 @@ def run_trial(
         )
         weights, raw = None, None
     record["fit_time"] = time.perf_counter() - start
-    return TrialResult(record, weights, raw)
+    return TrialResult(record, weights, raw, stopped)
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
 from sklearn_cerebros._keras import build, predict_array
 from sklearn_cerebros._trials import score_raw
-from sklearn_cerebros.architecture import Plan
+from sklearn_cerebros.architecture import LevelsPlan
 
 BAGGED = {**TINY, "n_trials": 3, "cv": 3}
 
@@ -34,7 +34,7 @@ def regression_data():
 
 def _fold_networks(path, record, n_features):
     """A bagged trial's fold networks and out-of-fold outputs, from its arrays."""
-    plan = Plan.from_dict(record["plan"])
+    plan = LevelsPlan.from_dict(record["plan"])
     with np.load(path / f"trial_{record['trial']:03d}.npz") as f:
         names = [n for n in f.files if n.startswith("net")]
         n_nets = len({n.split("_weight_")[0] for n in names})

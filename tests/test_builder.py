@@ -10,7 +10,7 @@ from sklearn_cerebros._keras._builder import build_model
 from sklearn_cerebros._keras._layers import LateralGate
 from sklearn_cerebros.architecture import (
     CerebrosSpace,
-    Plan,
+    LevelsPlan,
     connection_counts,
     sample_plan,
     unit_name,
@@ -98,7 +98,7 @@ def inbound(model: keras.Model) -> dict[str, list[str]]:
     }
 
 
-def expected_graph(plan: Plan) -> dict[str, list[str]]:
+def expected_graph(plan: LevelsPlan) -> dict[str, list[str]]:
     """The inbound layers every layer must have, written from the plan."""
 
     def output(ref):

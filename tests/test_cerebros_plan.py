@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sklearn_cerebros.architecture import (
     CerebrosSpace,
-    Plan,
+    LevelsPlan,
     Structure,
     perturb_structure,
     sample_plan,
@@ -54,14 +54,14 @@ def expected_count(space: CerebrosSpace, k: int, j: int, n_source: int, n_levels
     return max(n, 1) if j == k - 1 else n
 
 
-def consumers(plan: Plan):
+def consumers(plan: LevelsPlan):
     """(level, name, predecessor refs) of every unit, then of the head."""
     out = [(k, (k, i), u.inputs) for k, i, u in plan.iter_units()]
     out.append((plan.n_levels + 1, "head", plan.head.inputs))
     return out
 
 
-def reaches_head(plan: Plan) -> set:
+def reaches_head(plan: LevelsPlan) -> set:
     """Units with a path to the head, found by walking back from it."""
     feeds: dict = {}
     for k, name, inputs in consumers(plan):
@@ -116,7 +116,7 @@ FAST = settings(max_examples=150, deadline=None)
 @FAST
 @given(spaces(), SEEDS)
 def test_sampled_plan_is_valid_and_follows_space(space, seed):
-    plan = sample_plan(space, 7, seed)  # constructing a Plan validates it
+    plan = sample_plan(space, 7, seed)  # constructing a LevelsPlan validates it
     assert space.contains(Structure.of(plan))
     assert plan.max_skip_depth == space.skip_depth[1]
     assert plan.gate_activation == space.gate_activation
@@ -133,7 +133,7 @@ def test_sampled_plan_is_valid_and_follows_space(space, seed):
 @given(spaces(), SEEDS)
 def test_sampled_plan_json_round_trip_is_exact(space, seed):
     plan = sample_plan(space, 3, seed)
-    again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
+    again = LevelsPlan.from_dict(json.loads(json.dumps(plan.to_dict())))
     assert again == plan
     assert again.to_dict() == plan.to_dict()
 

@@ -43,7 +43,7 @@ def test_architecture_and_preprocessing_import_without_keras():
         import json, sys
         import sklearn_cerebros.architecture
         import sklearn_cerebros.preprocessing
-        from sklearn_cerebros import Plan, load_ames, make_tabular_preprocessor
+        from sklearn_cerebros import LevelsPlan, load_ames, make_tabular_preprocessor
         print(json.dumps(sorted(m for m in ("keras", "tensorflow", "jax", "torch")
                                 if m in sys.modules)))
         """

@@ -24,9 +24,9 @@ from sklearn_cerebros._keras._members import MembersLoss, members_view
 from sklearn_cerebros._keras._training import make_loss
 from sklearn_cerebros.architecture import (
     Level,
+    LevelsPlan,
     MixerPlan,
     OutputHead,
-    Plan,
     PlanError,
     Unit,
     residual_plan,
@@ -35,17 +35,17 @@ from sklearn_cerebros.architecture import (
 SMALL = dict(n_blocks=1, width=8, epochs=8, batch_size=32, random_state=0)
 
 
-def tiny_plan(members: int, units: int = 1, activation: str = "linear") -> Plan:
-    return Plan(
+def tiny_plan(members: int, units: int = 1, activation: str = "linear") -> LevelsPlan:
+    return LevelsPlan(
         levels=(Level((Unit(4, inputs=((0, 0),)),)),),
         head=OutputHead(inputs=((1, 0),), units=units, activation=activation),
         members=members,
     )
 
 
-def gated_plan(members: int) -> Plan:
+def gated_plan(members: int) -> LevelsPlan:
     """Two levels, a gated lateral, a skip, batch norm, dropout, drop path."""
-    return Plan(
+    return LevelsPlan(
         levels=(
             Level(
                 (

@@ -11,8 +11,8 @@ import sklearn_cerebros.architecture
 from sklearn_cerebros.architecture import (
     ConnectionCounts,
     Level,
+    LevelsPlan,
     OutputHead,
-    Plan,
     PlanError,
     Unit,
     connection_counts,
@@ -23,9 +23,9 @@ def lv(*units: Unit) -> Level:
     return Level(units)
 
 
-def small_plan(**plan_kwargs) -> Plan:
+def small_plan(**plan_kwargs) -> LevelsPlan:
     """Two levels: a skip from the input to the head, one gated lateral."""
-    return Plan(
+    return LevelsPlan(
         levels=(
             lv(Unit(4, ((0, 0),)), Unit(3, ((0, 0),), laterals=(0,), gated=(0,))),
             lv(Unit(2, ((0, 0), (1, 0), (1, 1)), batch_norm=True)),
@@ -136,7 +136,9 @@ def test_invalid_plan_is_rejected_naming_the_unit(
     levels, head, max_skip_depth, message
 ):
     with pytest.raises(PlanError, match=message):
-        Plan(levels=tuple(levels), head=OutputHead(head), max_skip_depth=max_skip_depth)
+        LevelsPlan(
+            levels=tuple(levels), head=OutputHead(head), max_skip_depth=max_skip_depth
+        )
 
 
 def test_valid_hand_built_plan_is_accepted():
@@ -160,7 +162,7 @@ def test_connection_counts_and_describe():
     assert (
         plan.describe() == "2 levels, 3 units, 9 neurons, 3 skips, 1 lateral (1 gated)"
     )
-    single = Plan(levels=(lv(Unit(1, ((0, 0),))),), head=OutputHead(((1, 0),)))
+    single = LevelsPlan(levels=(lv(Unit(1, ((0, 0),))),), head=OutputHead(((1, 0),)))
     assert (
         single.describe() == "1 level, 1 unit, 1 neuron, 0 skips, 0 laterals (0 gated)"
     )

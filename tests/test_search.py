@@ -18,7 +18,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor, Plan
+from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor, LevelsPlan
 from sklearn_cerebros.architecture import residual_plan
 
 TINY = {**_TINY, "n_trials": 3}
@@ -75,7 +75,7 @@ def test_search_fits_predicts_and_reports(regression_data):
     assert (
         table.loc[2, "parent"] == table.loc[table["generation"] == 0, "score"].idxmax()
     )
-    assert isinstance(search.best_plan_, Plan)
+    assert isinstance(search.best_plan_, LevelsPlan)
     assert search.best_plan_.to_dict() == table.loc[search.best_index_, "plan"]
     assert search.n_network_inputs_ == search.model_.inputs[0].shape[1]
     assert (
@@ -503,7 +503,7 @@ def test_initial_plans_are_trained_first_as_they_are(tmp_path, regression_data):
     ).fit(X, y)
     table = search.search_results_
     assert table["initial"] == [True, False, False]
-    assert Plan.from_dict(table["plan"][0]).levels == mine.levels
+    assert LevelsPlan.from_dict(table["plan"][0]).levels == mine.levels
     assert table["parent"][0] == -1 and table["generation"][0] == 0
     # a resume with the same plans trains nothing new; other plans are refused
     again = CerebrosRegressor(
@@ -523,7 +523,7 @@ def test_residual_initial_plan_is_the_residual_estimators_architecture(
     search = CerebrosRegressor(
         **{**TINY, "n_trials": 2, "initial_plans": "residual"}, n_members=2
     ).fit(X, y)
-    first, drawn = (Plan.from_dict(p) for p in search.search_results_["plan"])
+    first, drawn = (LevelsPlan.from_dict(p) for p in search.search_results_["plan"])
     assert first.levels == residual_plan().levels
     # the initial plan keeps the residual estimators' members, drawn ones not
     assert first.members == 8 and drawn.members == 2

@@ -15,8 +15,8 @@ from sklearn_cerebros import PlanError, ResidualMLPClassifier, ResidualMLPRegres
 from sklearn_cerebros._keras import DropPath, build
 from sklearn_cerebros.architecture import (
     Level,
+    LevelsPlan,
     OutputHead,
-    Plan,
     Unit,
     drop_path_rates,
     residual_plan,
@@ -50,7 +50,7 @@ def test_head_layers_are_never_dropped():
 
 def test_plan_with_drop_path_round_trips_through_json():
     plan = residual_plan(n_blocks=3, width=8, stochastic_depth=0.3)
-    again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
+    again = LevelsPlan.from_dict(json.loads(json.dumps(plan.to_dict())))
     assert again == plan
     assert again.unit(6, 0).drop_path == pytest.approx(0.3)
     assert plan != residual_plan(n_blocks=3, width=8)
@@ -61,13 +61,13 @@ def test_a_dict_written_before_drop_path_still_loads():
     for units in data["levels"]:
         for unit in units:
             del unit["drop_path"]
-    assert Plan.from_dict(data) == residual_plan(n_blocks=1, width=8)
+    assert LevelsPlan.from_dict(data) == residual_plan(n_blocks=1, width=8)
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])
 def test_drop_path_out_of_range_is_refused_by_name(rate):
     with pytest.raises(PlanError, match="drop_path must be in"):
-        Plan(
+        LevelsPlan(
             levels=(Level((Unit(4, inputs=((0, 0),), drop_path=rate),)),),
             head=OutputHead(inputs=((1, 0),)),
         )

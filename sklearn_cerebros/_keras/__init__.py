@@ -1,9 +1,22 @@
-"""The only package that imports Keras: build plans into models and train them."""
+"""Where networks are built from plans and trained.
+
+Keras is first imported through :mod:`sklearn_cerebros._backend`, so that it
+starts quietly and one way: this package's ``__init__`` does so before
+anything else (its modules then ``import keras``), and so do the modules
+outside it that hold Keras objects (the estimators' core, saving, the
+search's trials, the scikeras adapter). This package is where a plan becomes
+a network: :func:`build` and :func:`fit_network`, the one seam from a plan
+and data to a trained network; the builder of each kind of plan
+(:class:`NetworkBuilder`, found through the kind's registration, see
+:class:`~sklearn_cerebros.architecture.PlanKind`); the training engines, the
+custom layers and the forward pass.
+"""
 
 from .._backend import keras  # noqa: F401 - first, so that Keras starts quietly
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
 from ._ensemble import average_models
 from ._forward import predict_array
+from ._kinds import NetworkBuilder, RowMemory, builder_of, keeps_rows
 from ._layers import DropPath, LateralGate
 from ._network import (
     Arrays,
@@ -14,7 +27,7 @@ from ._network import (
     remember,
 )
 from ._rows import SparseRows, as_batches
-from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
+from ._training import LOSSES, LR_SCHEDULES, History, TrainSettings, seeded, train
 
 __all__ = [
     "LOSSES",
@@ -22,7 +35,10 @@ __all__ = [
     "Arrays",
     "DropPath",
     "GradientHealthWarning",
+    "History",
     "LateralGate",
+    "NetworkBuilder",
+    "RowMemory",
     "SparseRows",
     "TrainSettings",
     "TrainedNetwork",
@@ -30,7 +46,9 @@ __all__ = [
     "as_batches",
     "average_models",
     "build",
+    "builder_of",
     "fit_network",
+    "keeps_rows",
     "predict_array",
     "rebuild",
     "remember",

@@ -1,14 +1,15 @@
-"""Turn a :class:`~sklearn_cerebros.architecture.Plan` into a Keras model."""
+"""Turn a :class:`~sklearn_cerebros.architecture.LevelsPlan` into a Keras model."""
 
 from __future__ import annotations
 
 import keras
 
-from ..architecture import Plan, Unit, unit_name
+from ..architecture import LevelsPlan, Unit, unit_name
+from ._kinds import NetworkBuilder
 from ._layers import DropPath, LateralGate
 from ._members import MemberInputs, member_heads
 
-__all__ = ["build_model"]
+__all__ = ["LEVELS_BUILDER", "build_model"]
 
 
 def _build_unit(
@@ -40,7 +41,10 @@ def _build_unit(
 
 
 def build_model(
-    plan: Plan, n_features: int | None = None, *, base_model: keras.Model | None = None
+    plan: LevelsPlan,
+    n_features: int | None = None,
+    *,
+    base_model: keras.Model | None = None,
 ) -> keras.Model:
     """Build the functional Keras model a plan describes.
 
@@ -53,7 +57,7 @@ def build_model(
 
     Parameters
     ----------
-    plan : Plan
+    plan : LevelsPlan
         The architecture.
     n_features : int, optional
         Width of the feature vector. Required unless ``base_model`` is given.
@@ -100,3 +104,7 @@ def build_model(
             dtype="float32",
         )(x)
     return keras.Model(inputs=inputs, outputs=y, name=plan.name)
+
+
+#: The builder of the levels-and-wiring plans, named by their kind.
+LEVELS_BUILDER = NetworkBuilder(build_model, base_model=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import keras
 
 from ..architecture import MixerPlan
+from ._kinds import NetworkBuilder
 from ._layers import DropPath
 from ._members import AxisMean, MemberInputs, member_heads
 
-__all__ = ["build_mixer"]
+__all__ = ["MIXER_BUILDER", "build_mixer"]
 
 
 def _mlp(
@@ -94,3 +95,7 @@ def build_mixer(plan: MixerPlan, n_features: int) -> keras.Model:
         plan.head_units, activation=plan.head_activation, name="head", dtype="float32"
     )(x)
     return keras.Model(inputs=inputs, outputs=y, name=plan.name)
+
+
+#: The builder of the MLP-Mixer plans, named by their kind.
+MIXER_BUILDER = NetworkBuilder(build_mixer)

@@ -1,7 +1,8 @@
 """The one seam from plan and data to a trained network.
 
-:func:`build` turns any plan (see
-:class:`~sklearn_cerebros.architecture.NetworkPlan`) into a Keras model, and
+:func:`build` turns a plan of any registered kind (see
+:class:`~sklearn_cerebros.architecture.NetworkPlan`) into a Keras model with
+the builder its kind names (see :mod:`._kinds`), and
 :func:`fit_network` seeds, builds and trains. An estimator's fit, a search
 trial and a search's refit all go through :func:`fit_network`, so the order
 in which random numbers are drawn (weights, then shuffles) is the same
@@ -18,13 +19,18 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from ..architecture import MixerPlan, NetworkPlan, Plan, RetrievalPlan
-from ._builder import build_model
-from ._mixer import build_mixer
-from ._retrieval import build_retrieval, memory_of, memory_rows
+from ..architecture import NetworkPlan
+from ._kinds import builder_of, memory_labels
 from ._training import TrainSettings, seeded, train
 
-__all__ = ["Arrays", "TrainedNetwork", "build", "fit_network", "rebuild", "remember"]
+__all__ = [
+    "Arrays",
+    "TrainedNetwork",
+    "build",
+    "fit_network",
+    "rebuild",
+    "remember",
+]
 
 #: Encoded ``(X, y, sample_weight)`` of a fit; ``sample_weight`` may be None.
 Arrays = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
@@ -32,10 +38,19 @@ Arrays = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
 
 @dataclass
 class TrainedNetwork:
-    """A trained Keras model and its per-epoch history."""
+    """A trained Keras model and its per-epoch history.
+
+    ``history`` is the :class:`~._training.History` of :func:`train`;
+    :attr:`stopped` says whether the settings' ``deadline`` cut it short.
+    """
 
     model: keras.Model
     history: dict[str, list[float]]
+
+    @property
+    def stopped(self) -> str | None:
+        """``"deadline"`` when the training deadline stopped it early, else None."""
+        return getattr(self.history, "stopped", None)
 
 
 def build(
@@ -49,46 +64,44 @@ def build(
 
     Parameters
     ----------
-    plan : Plan, MixerPlan or RetrievalPlan
+    plan : NetworkPlan
         The architecture, with its head.
     n_features : int, optional
         Width of the feature vector; required unless ``base_model`` is given.
     base_model : keras.Model, optional
-        A model whose output is the feature vector (levels-of-units plans only).
+        A model whose output is the feature vector (for a kind whose builder
+        takes one: levels-of-units plans).
     memory : (features, targets) or int, optional
-        A retrieval plan's memory of training rows (see
-        :func:`~._retrieval.memory_of`), or its number of rows when weights
-        are set afterwards; required for a retrieval plan, refused otherwise.
+        The memory of training rows of a plan whose network keeps them (a
+        retrieval plan; see :class:`~._kinds.RowMemory`), or its number of
+        rows when weights are set afterwards; required for such a plan,
+        refused otherwise.
 
     Returns
     -------
     keras.Model
         Weights drawn from Keras's global seed.
     """
-    if memory is not None and not isinstance(plan, RetrievalPlan):
+    kind, builder = builder_of(plan)
+    if memory is not None and builder.memory is None:
         raise ValueError(
-            f"Only a retrieval plan keeps a memory, not a {type(plan).__name__}."
+            f"Only a {memory_labels()} plan keeps a memory, not a "
+            f"{type(plan).__name__}."
         )
-    if isinstance(plan, Plan):
-        return build_model(plan, n_features, base_model=base_model)
-    if isinstance(plan, (MixerPlan, RetrievalPlan)):
-        kind = "mixer" if isinstance(plan, MixerPlan) else "retrieval"
-        if base_model is not None:
-            raise ValueError(f"A {kind} plan cannot be built on a base_model.")
-        if n_features is None:
-            raise ValueError(f"n_features is required to build a {kind} plan.")
-        if isinstance(plan, MixerPlan):
-            return build_mixer(plan, n_features)
-        if memory is None:
-            raise ValueError(
-                "A retrieval plan is built with its memory of training rows "
-                "(memory=(features, targets)) or their number (memory=rows)."
-            )
-        return build_retrieval(plan, n_features, memory)
-    raise TypeError(
-        f"Cannot build a {type(plan).__name__}: expected a Plan, a MixerPlan or "
-        "a RetrievalPlan."
-    )
+    if builder.base_model:
+        return builder.build(plan, n_features, base_model=base_model)
+    if base_model is not None:
+        raise ValueError(f"A {kind.label} plan cannot be built on a base_model.")
+    if n_features is None:
+        raise ValueError(f"n_features is required to build a {kind.label} plan.")
+    if builder.memory is None:
+        return builder.build(plan, n_features)
+    if memory is None:
+        raise ValueError(
+            f"A {kind.label} plan is built with its memory of training rows "
+            "(memory=(features, targets)) or their number (memory=rows)."
+        )
+    return builder.build(plan, n_features, memory)
 
 
 def rebuild(
@@ -97,11 +110,11 @@ def rebuild(
     """A trained network again, from its plan and its weights.
 
     A retrieval network's memory is among its weights, so its size is read
-    from them (see :func:`~._retrieval.memory_rows`).
+    from them (see :class:`~._kinds.RowMemory`).
 
     Parameters
     ----------
-    plan : Plan, MixerPlan or RetrievalPlan
+    plan : NetworkPlan
         The architecture the weights were trained in.
     n_features : int
         Width of the feature vector.
@@ -112,9 +125,8 @@ def rebuild(
     -------
     keras.Model
     """
-    memory = (
-        memory_rows(weights, n_features) if isinstance(plan, RetrievalPlan) else None
-    )
+    rows = builder_of(plan)[1].memory
+    memory = None if rows is None else rows.rows(weights, n_features)
     model = build(plan, n_features, memory=memory)
     model.set_weights(weights)
     return model
@@ -138,7 +150,7 @@ def remember(
 
     Parameters
     ----------
-    plan : Plan, MixerPlan or RetrievalPlan
+    plan : NetworkPlan
         The plan ``model`` was built from.
     model : keras.Model
         The trained network.
@@ -152,13 +164,16 @@ def remember(
     Returns
     -------
     keras.Model
-        ``model`` itself unless ``plan`` is a retrieval plan; else a new
-        network with the same trained weights and the new memory.
+        ``model`` itself unless ``plan``'s network keeps training rows (a
+        retrieval plan's); else a new network with the same trained weights
+        and the new memory.
     """
-    if not isinstance(plan, RetrievalPlan):
+    memory = builder_of(plan)[1].memory
+    if memory is None:
         return model
-    memory = memory_of(plan, rows[0], rows[1], seed)
-    return rebuild(plan, n_features, [*memory, *model.get_weights()[2:]])
+    kept = memory.of(plan, rows[0], rows[1], seed)
+    weights = model.get_weights()[memory.n_weights :]
+    return rebuild(plan, n_features, [*kept, *weights])
 
 
 def plan_settings(plan: NetworkPlan, settings: TrainSettings) -> TrainSettings:
@@ -193,7 +208,7 @@ def fit_network(
 
     Parameters
     ----------
-    plan : Plan, MixerPlan or RetrievalPlan
+    plan : NetworkPlan
         The architecture, with its head. A retrieval network keeps (up to
         ``max_candidates`` of) the training rows of ``train_part`` as its
         memory.
@@ -202,7 +217,8 @@ def fit_network(
     validation : (X, y, sample_weight) or None
         Encoded held-out rows for early stopping.
     settings : TrainSettings
-        How to train.
+        How to train; with a ``deadline``, the training stops at the first
+        epoch end past it (see :attr:`TrainedNetwork.stopped`).
     seed : int
         Seeds Keras (the initial weights and any dropout) for the whole fit.
     n_features : int or None
@@ -230,15 +246,14 @@ def fit_network(
         rng = np.random.default_rng(seed)
     settings = plan_settings(plan, settings)
     X, y, sample_weight = train_part
+    rows = builder_of(plan)[1].memory
     with seeded(seed):
         if model is None and start is not None:
-            if isinstance(plan, RetrievalPlan):  # it trains on its training rows
-                start = [*memory_of(plan, X, y, seed), *start[2:]]
+            if rows is not None:  # it trains on its training rows
+                start = [*rows.of(plan, X, y, seed), *start[rows.n_weights :]]
             model = rebuild(plan, int(n_features or 0), start)
         if model is None:
-            memory = (
-                memory_of(plan, X, y, seed) if isinstance(plan, RetrievalPlan) else None
-            )
+            memory = None if rows is None else rows.of(plan, X, y, seed)
             model = build(plan, n_features, base_model=base_model, memory=memory)
         history = train(
             model,

@@ -18,9 +18,16 @@ import numpy as np
 from keras import layers, ops
 
 from ..architecture import RetrievalPlan
+from ._kinds import NetworkBuilder, RowMemory
 from ._rows import SparseRows
 
-__all__ = ["RetrievalContext", "build_retrieval", "memory_of", "memory_rows"]
+__all__ = [
+    "RETRIEVAL_BUILDER",
+    "RetrievalContext",
+    "build_retrieval",
+    "memory_of",
+    "memory_rows",
+]
 
 # A memory row whose squared distance to the query (in the encoded features)
 # is at most this share of their squared norms is the query itself, and is
@@ -271,3 +278,10 @@ def build_retrieval(
         plan.head_units, activation=plan.head_activation, name="head", dtype="float32"
     )(h)
     return keras.Model(inputs=inputs, outputs=y, name=plan.name)
+
+
+#: The builder of the learned-retrieval plans, named by their kind: the
+#: network keeps training rows, its first two weights.
+RETRIEVAL_BUILDER = NetworkBuilder(
+    build_retrieval, memory=RowMemory(memory_of, memory_rows, n_weights=2)
+)

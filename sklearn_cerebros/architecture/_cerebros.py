@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ._plan import ACTIVATIONS, Level, OutputHead, Plan, Ref, Unit
+from ._common import ACTIVATIONS
+from ._levels import LEVELS, Level, LevelsPlan, OutputHead, Unit
+from ._refs import Ref
 
 __all__ = [
     "DECAYS",
@@ -344,9 +346,9 @@ class Structure:
         return sum(map(sum, self.neurons))
 
     @classmethod
-    def of(cls, plan: Plan) -> Structure:
+    def of(cls, plan: LevelsPlan) -> Structure:
         """The structure of an existing plan."""
-        return cls(tuple(tuple(u.neurons for u in lv.units) for lv in plan.levels))
+        return cls(LEVELS.sizes(plan))
 
 
 def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -480,7 +482,7 @@ def wire(
     rng: np.random.Generator | int | None = None,
     *,
     name: str = "cerebros",
-) -> Plan:
+) -> LevelsPlan:
     """Draw the connections of a structure and return the plan.
 
     In order, each step drawing from ``rng``:
@@ -514,10 +516,10 @@ def wire(
 
     Returns
     -------
-    Plan
+    LevelsPlan
         With ``max_skip_depth`` the space's maximum skip depth and a
         one-output linear head; estimators replace the head to suit their
-        task (:meth:`Plan.with_head`).
+        task (:meth:`LevelsPlan.with_head`).
     """
     rng = _as_generator(rng)
     inputs, head = _draw_predecessors(space, structure, rng)
@@ -539,7 +541,7 @@ def wire(
                 )
             )
         levels.append(Level(tuple(units)))
-    return Plan(
+    return LevelsPlan(
         levels=tuple(levels),
         head=OutputHead(tuple(sorted(head))),
         max_skip_depth=space.max_skip_depth,
@@ -552,7 +554,7 @@ def sample_plan(
     space: CerebrosSpace,
     n_features: int,
     rng: np.random.Generator | int | None = None,
-) -> Plan:
+) -> LevelsPlan:
     """Draw a structure, then its wiring: one random Cerebros plan.
 
     Parameters
@@ -569,7 +571,7 @@ def sample_plan(
 
     Returns
     -------
-    Plan
+    LevelsPlan
         Equivalent to ``wire(space, sample_structure(space, rng), rng)``.
 
     Examples

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ._plan import (
+from ._common import (
     ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
     PlanError,
@@ -36,6 +36,7 @@ from ._plan import (
     fields_from_dict,
     fields_to_dict,
 )
+from ._protocol import PlanKind, register_kind
 from ._residual import drop_path_rates
 
 __all__ = ["MixerPlan"]
@@ -276,3 +277,22 @@ def _validate(plan: MixerPlan) -> None:
             f"Unknown head activation {plan.head_activation!r}; "
             f"expected one of {sorted(OUTPUT_ACTIVATIONS)}."
         )
+
+
+def _sizes(plan: MixerPlan) -> tuple[tuple[int, ...], ...]:
+    """One level of one unit as wide as its channels."""
+    return ((int(plan.hidden_dim),),)
+
+
+#: The kind of the MLP-Mixer plans.
+MIXER = register_kind(
+    PlanKind(
+        MixerPlan,
+        label="mixer",
+        state_key="mixer_plan",
+        builder="sklearn_cerebros._keras._mixer:MIXER_BUILDER",
+        sizes=_sizes,
+        no_picture="an MLP-Mixer is a fixed stack of blocks, with no graph of "
+        "units to draw",
+    )
+)

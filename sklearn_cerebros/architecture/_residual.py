@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._plan import Level, OutputHead, Plan, PlanError, Ref, Unit
+from ._common import PlanError
+from ._levels import Level, LevelsPlan, OutputHead, Unit
+from ._refs import Ref
 
 __all__ = ["block_widths", "drop_path_rates", "residual_plan"]
 
@@ -101,7 +103,7 @@ def residual_plan(
     head_layers: Sequence[int] = (),
     stochastic_depth: float = 0.0,
     name: str = "residual_mlp",
-) -> Plan:
+) -> LevelsPlan:
     """Plan of a residual MLP.
 
     Parameters
@@ -132,9 +134,9 @@ def residual_plan(
 
     Returns
     -------
-    Plan
+    LevelsPlan
         A validated plan whose head has one linear output; estimators replace
-        the head to suit their task (:meth:`Plan.with_head`).
+        the head to suit their task (:meth:`LevelsPlan.with_head`).
 
     Examples
     --------
@@ -173,4 +175,4 @@ def residual_plan(
             raise PlanError(f"head_layers must hold positive widths, got {width}.")
         levels.append(make(int(width), carried))
         carried = [(len(levels), 0)]
-    return Plan(levels=tuple(levels), head=OutputHead(tuple(carried)), name=name)
+    return LevelsPlan(levels=tuple(levels), head=OutputHead(tuple(carried)), name=name)

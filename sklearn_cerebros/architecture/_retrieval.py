@@ -36,7 +36,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ._plan import OUTPUT_ACTIVATIONS, PlanError, fields_from_dict, fields_to_dict
+from ._common import OUTPUT_ACTIVATIONS, PlanError, fields_from_dict, fields_to_dict
+from ._protocol import PlanKind, register_kind
 
 __all__ = ["RetrievalPlan"]
 
@@ -254,3 +255,22 @@ class RetrievalPlan:
         RetrievalPlan
         """
         return fields_from_dict(cls, data, _FORMAT, _VERSION, "retrieval plan")
+
+
+def _sizes(plan: RetrievalPlan) -> tuple[tuple[int, ...], ...]:
+    """One level of one unit as wide as its encoder."""
+    return ((int(plan.width),),)
+
+
+#: The kind of the learned-retrieval plans.
+RETRIEVAL = register_kind(
+    PlanKind(
+        RetrievalPlan,
+        label="retrieval",
+        state_key="retrieval_plan",
+        builder="sklearn_cerebros._keras._retrieval:RETRIEVAL_BUILDER",
+        sizes=_sizes,
+        no_picture="a learned-retrieval network is a fixed encoder, lookup and "
+        "head, with no graph of units to draw",
+    )
+)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from ._refs import Ref, unit_name
 
 if TYPE_CHECKING:
-    # Annotations only: at run time _plan imports this module, not the reverse.
-    from ._plan import Plan
+    # Annotations only: at run time _levels imports this module, not the reverse.
+    from ._levels import LevelsPlan
 
 __all__ = ["ConnectionCounts", "connection_counts", "describe", "summary"]
 
@@ -36,7 +36,7 @@ class ConnectionCounts:
     gated: int
 
 
-def connection_counts(plan: Plan) -> ConnectionCounts:
+def connection_counts(plan: LevelsPlan) -> ConnectionCounts:
     """Count a plan's predecessor, skip, lateral and gated connections."""
     consumers: list[tuple[int, tuple[Ref, ...]]] = [
         (k, unit.inputs) for k, _, unit in plan.iter_units()
@@ -56,12 +56,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def describe(plan: Plan) -> str:
+def describe(plan: LevelsPlan) -> str:
     """One line for a results table, e.g. ``"3 levels, 7 units, 212 neurons, ..."``.
 
     Parameters
     ----------
-    plan : Plan
+    plan : LevelsPlan
 
     Returns
     -------
@@ -85,12 +85,12 @@ def describe(plan: Plan) -> str:
     return text
 
 
-def summary(plan: Plan, n_features: int | None = None) -> str:
+def summary(plan: LevelsPlan, n_features: int | None = None) -> str:
     """A unit-by-unit text summary of a plan.
 
     Parameters
     ----------
-    plan : Plan
+    plan : LevelsPlan
     n_features : int, optional
         Width of the feature vector; when given, the parameter count of the
         built network is included.

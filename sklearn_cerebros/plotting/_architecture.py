@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..architecture import MixerPlan, Plan, RetrievalPlan
+from ..architecture import LevelsPlan, is_plan, kind_of
 from ._common import _pyplot
 
 if TYPE_CHECKING:
@@ -40,33 +41,31 @@ _INCHES = 0.75  # figure inches per data unit
 _LEGEND_INCHES = 2.6
 
 
-def _get_plan(plan_or_estimator: Any) -> Plan:
-    if isinstance(plan_or_estimator, Plan):
-        return plan_or_estimator
-    for attribute in ("plan_", "best_plan_"):
-        plan = getattr(plan_or_estimator, attribute, None)
-        if isinstance(plan, Plan):
-            return plan
-    other = getattr(plan_or_estimator, "plan_", plan_or_estimator)
-    if isinstance(other, (MixerPlan, RetrievalPlan)):
-        kind = (
-            "an MLP-Mixer is a fixed stack of blocks"
-            if isinstance(other, MixerPlan)
-            else "a learned-retrieval network is a fixed encoder, lookup and head"
-        )
+def _get_plan(plan_or_estimator: Any) -> tuple[Any, Callable[..., Figure]]:
+    """The plan to draw (``plan_``, else ``best_plan_``) and its kind's picture."""
+    if is_plan(plan_or_estimator):
+        plans = [plan_or_estimator]
+    else:
+        found = (getattr(plan_or_estimator, a, None) for a in ("plan_", "best_plan_"))
+        plans = [plan for plan in found if is_plan(plan)]
+    for plan in plans:
+        picture = kind_of(plan).draw()
+        if picture is not None:
+            return plan, picture
+    if plans:
+        kind = kind_of(plans[0])
         raise TypeError(
-            "plot_architecture draws level-and-unit plans (residual MLP, "
-            f"Cerebros); {kind} with no such graph to draw. Print its layout "
-            "with plan_.summary(n_features) or the Keras model with "
-            "model_.summary()."
+            f"plot_architecture has no picture of a {kind.label} plan: "
+            f"{kind.no_picture}. Print its layout with plan_.summary(n_features) "
+            "or the Keras model with model_.summary()."
         )
     raise TypeError(
-        "Expected a Plan or a fitted estimator with a plan_ attribute, got "
+        "Expected a plan or a fitted estimator with a plan_ attribute, got "
         f"{type(plan_or_estimator).__name__}. Fit the estimator first."
     )
 
 
-def _positions(plan: Plan) -> dict[tuple[int, int] | str, tuple[float, float]]:
+def _positions(plan: LevelsPlan) -> dict[tuple[int, int] | str, tuple[float, float]]:
     """Centres of the nodes: the input on top, the head at the bottom."""
     pos: dict[tuple[int, int] | str, tuple[float, float]] = {(0, 0): (0.0, 0.0)}
     for k, level in enumerate(plan.levels, start=1):
@@ -138,10 +137,12 @@ def plot_architecture(plan_or_estimator: Any, ax: Axes | None = None) -> Figure:
 
     Parameters
     ----------
-    plan_or_estimator : Plan or fitted estimator
-        A :class:`~sklearn_cerebros.architecture.Plan`, or an estimator with a
-        ``plan_`` attribute (``best_plan_`` is used when there is no
-        ``plan_``).
+    plan_or_estimator : plan or fitted estimator
+        A plan whose kind has a picture (a
+        :class:`~sklearn_cerebros.architecture.LevelsPlan`; see
+        :class:`~sklearn_cerebros.architecture.PlanKind`), or an estimator
+        with such a ``plan_`` attribute (``best_plan_`` is used when there is
+        no ``plan_``).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure sized to the plan is made otherwise.
 
@@ -153,7 +154,8 @@ def plot_architecture(plan_or_estimator: Any, ax: Axes | None = None) -> Figure:
     Raises
     ------
     TypeError
-        If no plan can be found (for example, an estimator not fitted yet).
+        If no plan can be found (for example, an estimator not fitted yet),
+        or its kind has no picture (an MLP-Mixer, a retrieval network).
     ImportError
         If matplotlib is not installed.
 
@@ -163,7 +165,12 @@ def plot_architecture(plan_or_estimator: Any, ax: Axes | None = None) -> Figure:
     >>> from sklearn_cerebros.plotting import plot_architecture
     >>> fig = plot_architecture(sample_plan(CerebrosSpace(), 8, rng=0))
     """
-    plan = _get_plan(plan_or_estimator)
+    plan, picture = _get_plan(plan_or_estimator)
+    return picture(plan, ax)
+
+
+def draw_levels(plan: LevelsPlan, ax: Axes | None = None) -> Figure:
+    """The picture of a levels-and-wiring plan (see :func:`plot_architecture`)."""
     plt = _pyplot()
     pos = _positions(plan)
     biggest = max((u.neurons for _, _, u in plan.iter_units()), default=1)
@@ -203,7 +210,7 @@ def plot_architecture(plan_or_estimator: Any, ax: Axes | None = None) -> Figure:
 
 
 def _edges(
-    plan: Plan, pos: dict[Any, tuple[float, float]], radius: dict
+    plan: LevelsPlan, pos: dict[Any, tuple[float, float]], radius: dict
 ) -> list[tuple[np.ndarray, str]]:
     """Every connection as ``(points, kind)``."""
     edges = []
@@ -231,7 +238,7 @@ def _edges(
 
 
 def _draw_nodes(
-    ax: Axes, plan: Plan, pos: dict[Any, tuple[float, float]], radius: dict
+    ax: Axes, plan: LevelsPlan, pos: dict[Any, tuple[float, float]], radius: dict
 ) -> None:
     from matplotlib.patches import Circle, Rectangle
 

@@ -1,7 +1,8 @@
-"""Network plans: the architecture of a network as plain, validated data.
+"""Levels-and-wiring plans (Cerebros): a network's architecture as plain data.
 
-A plan is a stack of hidden *levels*, each holding parallel *units* (one Dense
-layer each), and an output *head*. Every connection is written down explicitly:
+A :class:`LevelsPlan` is a stack of hidden *levels*, each holding parallel
+*units* (one Dense layer each), and an output *head*. Every connection is
+written down explicitly:
 
 * ``inputs`` of a unit are references ``(level, unit)`` to units on earlier
   levels; level ``0`` is the input level, whose only unit ``(0, 0)`` is the
@@ -22,47 +23,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ._common import (
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    PlanError,
+    check_format,
+    check_members,
+)
+from ._protocol import PlanKind, register_kind
 from ._refs import Ref, unit_name
 from ._summary import describe, summary
 
-__all__ = [
-    "ACTIVATIONS",
-    "OUTPUT_ACTIVATIONS",
-    "Level",
-    "OutputHead",
-    "Plan",
-    "PlanError",
-    "Unit",
-    "unit_name",
-]
-
-#: Hidden-layer activations, by the names Keras knows them under.
-ACTIVATIONS = frozenset(
-    {
-        "relu",
-        "elu",
-        "selu",
-        "gelu",
-        "silu",
-        "swish",
-        "mish",
-        "leaky_relu",
-        "tanh",
-        "sigmoid",
-        "softplus",
-        "softsign",
-        "linear",
-    }
-)
-#: Activations allowed on the output head.
-OUTPUT_ACTIVATIONS = frozenset({"linear", "sigmoid", "softmax", "softplus", "tanh"})
+__all__ = ["Level", "LevelsPlan", "OutputHead", "Unit", "unit_name"]
 
 _FORMAT = "sklearn-cerebros-plan"
 _VERSION = 1
-
-
-class PlanError(ValueError):
-    """Raised when a plan breaks one of the structural rules."""
 
 
 def _as_refs(refs: Iterable[Sequence[int]]) -> tuple[Ref, ...]:
@@ -177,7 +152,7 @@ class OutputHead:
 
 
 @dataclass(frozen=True)
-class Plan:
+class LevelsPlan:
     """A validated network architecture.
 
     Parameters
@@ -211,14 +186,14 @@ class Plan:
 
     Examples
     --------
-    >>> from sklearn_cerebros.architecture import Level, OutputHead, Plan, Unit
-    >>> plan = Plan(
+    >>> from sklearn_cerebros.architecture import Level, OutputHead, LevelsPlan, Unit
+    >>> plan = LevelsPlan(
     ...     levels=(Level((Unit(8, inputs=((0, 0),)),)),),
     ...     head=OutputHead(inputs=((1, 0),)),
     ... )
     >>> plan.n_levels, plan.n_units
     (1, 1)
-    >>> Plan.from_dict(plan.to_dict()) == plan
+    >>> LevelsPlan.from_dict(plan.to_dict()) == plan
     True
     """
 
@@ -316,7 +291,7 @@ class Plan:
 
     def with_head(
         self, units: int, activation: str, members: int | None = None
-    ) -> Plan:
+    ) -> LevelsPlan:
         """Return a copy whose head has ``units`` outputs and ``activation``.
 
         ``members``, when given, also sets the number of ensemble members
@@ -341,7 +316,7 @@ class Plan:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+    def from_dict(cls, data: Mapping[str, Any]) -> LevelsPlan:
         """Rebuild (and validate) a plan from :meth:`to_dict` output.
 
         Parameters
@@ -351,7 +326,7 @@ class Plan:
 
         Returns
         -------
-        Plan
+        LevelsPlan
         """
         check_format(data, _FORMAT, _VERSION, "plan")
         levels = tuple(
@@ -368,7 +343,7 @@ class Plan:
 
 
 # -- validation ------------------------------------------------------------
-def _check_ref(plan: Plan, where: str, here: int, ref: Ref) -> None:
+def _check_ref(plan: LevelsPlan, where: str, here: int, ref: Ref) -> None:
     level, index = ref
     if level >= here:
         raise PlanError(
@@ -390,7 +365,7 @@ def _check_ref(plan: Plan, where: str, here: int, ref: Ref) -> None:
         )
 
 
-def _check_refs(plan: Plan, where: str, here: int, refs: tuple[Ref, ...]) -> None:
+def _check_refs(plan: LevelsPlan, where: str, here: int, refs: tuple[Ref, ...]) -> None:
     if not refs:
         raise PlanError(f"{where} has no inputs.")
     if len(set(refs)) != len(refs):
@@ -403,7 +378,7 @@ def _check_refs(plan: Plan, where: str, here: int, refs: tuple[Ref, ...]) -> Non
         )
 
 
-def _check_unit(plan: Plan, k: int, i: int, unit: Unit) -> None:
+def _check_unit(plan: LevelsPlan, k: int, i: int, unit: Unit) -> None:
     where = unit_name(k, i)
     if isinstance(unit.neurons, bool) or not isinstance(unit.neurons, int):
         raise PlanError(f"{where}: neurons must be an int, got {unit.neurons!r}.")
@@ -436,44 +411,7 @@ def _check_unit(plan: Plan, k: int, i: int, unit: Unit) -> None:
         )
 
 
-def check_format(data: Mapping[str, Any], fmt: str, version: int, kind: str) -> None:
-    """Raise :class:`PlanError` unless ``data`` names format ``fmt``, ``version``."""
-    if data.get("format") != fmt:
-        raise PlanError(
-            f"Not a {kind}: expected format {fmt!r}, got {data.get('format')!r}."
-        )
-    if data.get("version") != version:
-        raise PlanError(
-            f"Unsupported {kind} version {data.get('version')!r}; "
-            f"this release reads version {version}."
-        )
-
-
-def fields_to_dict(plan: Any, fmt: str, version: int) -> dict[str, Any]:
-    """A flat dataclass plan as JSON-ready builtins, with its format and version."""
-    data = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan)}
-    return {"format": fmt, "version": version, **data}
-
-
-def fields_from_dict(
-    cls: type, data: Mapping[str, Any], fmt: str, version: int, kind: str
-) -> Any:
-    """Rebuild (and validate) a flat dataclass plan from :func:`fields_to_dict`."""
-    check_format(data, fmt, version, kind)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names - {"format", "version"}
-    if unknown:
-        raise PlanError(f"Unknown {kind} fields: {sorted(unknown)}.")
-    return cls(**{k: v for k, v in data.items() if k in names})
-
-
-def check_members(members: Any) -> None:
-    """Raise :class:`PlanError` unless ``members`` is an int of at least 1."""
-    if isinstance(members, bool) or not isinstance(members, int) or members < 1:
-        raise PlanError(f"members must be an int of at least 1, got {members!r}.")
-
-
-def _validate(plan: Plan) -> None:
+def _validate(plan: LevelsPlan) -> None:
     if plan.max_skip_depth is not None and plan.max_skip_depth < 1:
         raise PlanError(
             f"max_skip_depth must be at least 1 or None, got {plan.max_skip_depth}."
@@ -498,7 +436,7 @@ def _validate(plan: Plan) -> None:
     _check_reaches_head(plan)
 
 
-def _check_reaches_head(plan: Plan) -> None:
+def _check_reaches_head(plan: LevelsPlan) -> None:
     """Every unit must feed the head, directly or through later units."""
     live: set[Ref] = set(plan.head.inputs)
     # Consumers always sit later in build order, so one reverse sweep suffices.
@@ -510,3 +448,21 @@ def _check_reaches_head(plan: Plan) -> None:
             )
         live.update(unit.inputs)
         live.update((k, v) for v in unit.laterals)
+
+
+def _sizes(plan: LevelsPlan) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(u.neurons for u in level.units) for level in plan.levels)
+
+
+#: The kind of plan of levels and wiring; the residual MLP is a family of it.
+LEVELS = register_kind(
+    PlanKind(
+        LevelsPlan,
+        label="levels",
+        state_key="plan",
+        builder="sklearn_cerebros._keras._builder:LEVELS_BUILDER",
+        sizes=_sizes,
+        levels=True,
+        picture="sklearn_cerebros.plotting._architecture:draw_levels",
+    )
+)
