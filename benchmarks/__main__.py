@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._datasets import DATASETS
+from ._datasets import ALL_DATASETS
 from ._estimate import calibrate, estimate, format_estimate
 from ._models import MODELS
 from ._profiles import PROFILES, Profile, with_overrides
@@ -44,7 +44,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--datasets",
         nargs="+",
-        choices=list(DATASETS),
+        choices=list(ALL_DATASETS),
         help="override the profile's data sets for the chosen studies",
     )
     parser.add_argument(

@@ -115,13 +115,22 @@ class CsvLog:
     """Rows appended to a CSV file as they come, so a stopped run keeps them.
 
     The header is the union of the keys of the first row; later rows may only
-    use those keys (missing ones are left empty).
+    use those keys (missing ones are left empty). With ``append=True`` an
+    existing, non-empty file is kept and its header reused, so a resumed run
+    adds its rows below the finished ones.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, append: bool = False) -> None:
         self.path = Path(path)
         self.rows: list[dict[str, Any]] = []
         self._fields: list[str] | None = None
+        if append and self.path.exists() and self.path.stat().st_size > 0:
+            with open(self.path, newline="") as f:
+                self._fields = next(csv.reader(f), None) or None
+            with open(self.path, "rb+") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":  # a row cut short by a kill
+                    f.write(b"\n")
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
