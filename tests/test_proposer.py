@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_cerebros._proposer import (
+from sklearn_cerebros.architecture import CerebrosSpace, Structure, residual_plan
+from sklearn_cerebros.search.proposers import (
     GenerationProposer,
     HalvingProposer,
     TrialSpec,
@@ -15,7 +16,6 @@ from sklearn_cerebros._proposer import (
     rank_key,
     rung_budgets,
 )
-from sklearn_cerebros.architecture import CerebrosSpace, Structure, residual_plan
 
 SPACE = CerebrosSpace(levels=(1, 3), units_per_level=(1, 3), neurons_per_unit=(4, 32))
 

@@ -1,8 +1,8 @@
 """The only package that imports Keras: build plans into models and train them."""
 
 from .._backend import keras  # noqa: F401 - first, so that Keras starts quietly
+from ._averaging import average_models
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
-from ._ensemble import average_models
 from ._forward import predict_array
 from ._layers import DropPath, LateralGate
 from ._network import (

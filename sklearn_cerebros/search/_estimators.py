@@ -25,12 +25,22 @@ from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scor
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import FitData, NetworkClassifier, NetworkRegressor, store_params
-from ._compat import _fit_context
-from ._ensemble import batch_score, one_by_one, select_ensemble
-from ._keras import average_models, fit_network
-from ._progress import trial_progress
-from ._proposer import (
+from .._base import FitData, NetworkClassifier, NetworkRegressor, store_params
+from .._compat import _fit_context
+from .._keras import average_models, fit_network
+from .._residual_mlp import ResidualMLPRegressor
+from ..architecture import (
+    CerebrosSpace,
+    MixerPlan,
+    Plan,
+    RetrievalPlan,
+    plan_from_dict,
+    residual_plan,
+)
+from ._docs import SEARCH_ATTRIBUTES, SEARCH_DOC
+from .ensemble import batch_score, one_by_one, select_ensemble
+from .progress import trial_progress
+from .proposers import (
     GenerationProposer,
     HalvingProposer,
     Proposer,
@@ -38,10 +48,8 @@ from ._proposer import (
     generation_size,
     rank_key,
 )
-from ._residual_mlp import ResidualMLPRegressor
-from ._search_docs import SEARCH_ATTRIBUTES, SEARCH_DOC
-from ._search_results import digest, results_table, trial_networks
-from ._trials import (
+from .records import digest, results_table, trial_networks
+from .trial import (
     ResultsStore,
     TrialData,
     TrialResult,
@@ -49,14 +57,6 @@ from ._trials import (
     WarmStart,
     score_raw,
     worker_threads,
-)
-from .architecture import (
-    CerebrosSpace,
-    MixerPlan,
-    Plan,
-    RetrievalPlan,
-    plan_from_dict,
-    residual_plan,
 )
 
 __all__ = ["CerebrosClassifier", "CerebrosRegressor"]

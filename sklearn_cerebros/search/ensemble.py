@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._targets import PROBA_MIN
+from .._targets import PROBA_MIN
 
 __all__ = ["batch_score", "one_by_one", "select_ensemble"]
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .architecture import (
+from ..architecture import (
     CerebrosSpace,
     Plan,
     Structure,

@@ -31,11 +31,10 @@ from joblib.externals.loky import ProcessPoolExecutor
 from sklearn.utils import Tags
 from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
-from ._backend import keras
-from ._compat import default_joblib_backend
-from ._keras import SparseRows, TrainSettings, fit_network, predict_array, remember
-from ._proposer import TrialSpec
-from .architecture import (
+from .._backend import keras
+from .._compat import default_joblib_backend
+from .._keras import SparseRows, TrainSettings, fit_network, predict_array, remember
+from ..architecture import (
     CerebrosSpace,
     NetworkPlan,
     Plan,
@@ -43,6 +42,7 @@ from .architecture import (
     plan_from_dict,
     wire,
 )
+from .proposers import TrialSpec
 
 __all__ = [
     "IN_PROCESS_TRIALS",

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ._keras import rebuild
-from ._proposer import rank_key
-from .architecture import plan_from_dict
+from .._keras import rebuild
+from ..architecture import plan_from_dict
+from .proposers import rank_key
 
 __all__ = ["digest", "results_table", "trial_networks"]
 

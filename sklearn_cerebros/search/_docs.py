@@ -1,6 +1,6 @@
 """The parameter and attribute sections that both search estimators share."""
 
-from ._docstrings import INPUT_ATTRIBUTES_DOC, SCHEDULE_BOUNDS_DOC
+from .._docstrings import INPUT_ATTRIBUTES_DOC, SCHEDULE_BOUNDS_DOC
 
 __all__ = ["SEARCH_ATTRIBUTES", "SEARCH_DOC"]
 
