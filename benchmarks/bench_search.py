@@ -338,7 +338,7 @@ def part_memory(args: argparse.Namespace, X, y) -> None:
 def part_memory_one(args: argparse.Namespace, X, y) -> None:
     import tempfile
 
-    from sklearn_cerebros.search import trial as _trials
+    from sklearn_cerebros.search import runner as _trials
 
     if args.where == "in-process":
         _trials.IN_PROCESS_TRIALS = 10**9

@@ -13,9 +13,9 @@ from sklearn_cerebros.search.proposers import (
     HalvingProposer,
     TrialSpec,
     generation_size,
-    rank_key,
     rung_budgets,
 )
+from sklearn_cerebros.search.records import rank_key
 
 SPACE = CerebrosSpace(levels=(1, 3), units_per_level=(1, 3), neurons_per_unit=(4, 32))
 

@@ -1,42 +1,36 @@
-"""What a finished trial leaves: its networks, and its row of ``search_results_``."""
+"""A finished trial's plain record: how trials rank, and the table of them.
+
+A trial leaves a JSON-ready dict (see :func:`~.trial.run_trial`); this module
+reads such records and nothing else, so the proposers, the store and the
+ensemble share one ranking without importing Keras.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._keras import rebuild
-from ..architecture import plan_from_dict
-from .proposers import rank_key
+__all__ = ["Records", "rank_key", "results_table", "succeeded"]
 
-__all__ = ["digest", "results_table", "trial_networks"]
-
-
-def trial_networks(
-    record: dict[str, Any], weights: list[list[np.ndarray]], n_features: int
-) -> tuple[list[Any], list[float]]:
-    """A trial's trained networks (one per fold when bagged), equal shares each."""
-    plan = plan_from_dict(record["plan"])
-    networks = []
-    for fold, arrays in enumerate(weights):
-        if len(weights) > 1:  # named as in training (see run_trial)
-            name = f"{plan.name}_fold{fold}"
-            network = rebuild(dataclasses.replace(plan, name=name), n_features, arrays)
-        else:
-            network = rebuild(plan, n_features, arrays)
-        networks.append(network)
-    return networks, [1.0 / len(networks)] * len(networks)
+#: Finished trials by index: the plain records a search writes.
+Records = Mapping[int, Mapping[str, Any]]
 
 
-def digest(folds: list[tuple[np.ndarray, np.ndarray]]) -> str:
-    """A short fingerprint of the held-out rows of each fold."""
-    h = hashlib.sha256()
-    for _, held in folds:
-        h.update(np.asarray(held, np.int64).tobytes() + b"|")
-    return h.hexdigest()[:16]
+def rank_key(record: Mapping[str, Any]) -> tuple[float, int, int]:
+    """Higher score first; then fewer parameters, then earlier trial; NaN last."""
+    score = record["score"]
+    return (
+        -score if np.isfinite(score) else np.inf,
+        record.get("n_params", 0),
+        record["trial"],
+    )
+
+
+def succeeded(record: Mapping[str, Any]) -> bool:
+    """Whether a trial trained and scored: it may be promoted and selected."""
+    return record["status"] == "ok" and bool(np.isfinite(record["score"]))
 
 
 _COLUMNS = (
@@ -63,8 +57,19 @@ _COLUMNS = (
 )
 
 
-def results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Columns of per-trial values, like ``cv_results_``; rank 1 is the best."""
+def results_table(
+    records: Sequence[Mapping[str, Any]], ensemble_weights: Mapping[int, float]
+) -> dict[str, list[Any]]:
+    """Columns of per-trial values, like ``cv_results_``; rank 1 is the best.
+
+    Parameters
+    ----------
+    records : sequence of dict
+        Every finished trial, in index order.
+    ensemble_weights : mapping of int to float
+        The weight of each trial in the ensemble, by trial index; a trial
+        outside it gets 0 in the last column, ``ensemble_weight``.
+    """
     ok = sorted((r for r in records if r["status"] == "ok"), key=rank_key)
     rank = {r["trial"]: i + 1 for i, r in enumerate(ok)}
     table: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
@@ -82,4 +87,5 @@ def results_table(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
                 table[column].append(record.get(column, 0))
             else:
                 table[column].append(record.get(column))
+    table["ensemble_weight"] = [ensemble_weights.get(r["trial"], 0.0) for r in records]
     return table

@@ -1,39 +1,44 @@
-"""One trial of a Cerebros search, and the on-disk record of a search.
+"""One trial of a Cerebros search: train, bag over folds, score.
 
 A trial wires a structure into a plan with its own seed, builds it, trains it
 with early stopping (best weights restored) and scores it on the held-out
 rows; with cross-validated bagging it trains one network per fold and scores
-their out-of-fold outputs on every row. A promoted trial of successive
-halving trains its parent's networks further instead, from weights the search
-hands it (:class:`WarmStart`). It is a plain function of plain data so that
-joblib can run it in another process or on a Dask worker; it returns a plain
-record and, when it succeeded, the trained weights.
+their out-of-fold outputs on every row (:func:`bagging_folds` makes the
+folds). A promoted trial of successive halving trains its parent's networks
+further instead, from weights the search hands it (:class:`WarmStart`,
+:func:`promotion_start`). :func:`run_trial` is a plain function of plain data
+(:class:`TrialTask`) so that joblib can run it in another process or on a Dask
+worker; it returns a plain record and, when it succeeded, the trained weights
+and held-out outputs. :func:`trial_networks` rebuilds a finished trial's
+networks from those weights.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import os
 import time
 import traceback
-from collections.abc import Iterator, Mapping
-from concurrent.futures import Future
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed, effective_n_jobs
-from joblib.externals.loky import ProcessPoolExecutor
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import Tags
 from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from .._backend import keras
-from .._compat import default_joblib_backend
-from .._keras import SparseRows, TrainSettings, fit_network, predict_array, remember
+from .._keras import (
+    SparseRows,
+    TrainSettings,
+    fit_network,
+    predict_array,
+    rebuild,
+    remember,
+)
 from ..architecture import (
     CerebrosSpace,
     NetworkPlan,
@@ -45,20 +50,23 @@ from ..architecture import (
 from .proposers import TrialSpec
 
 __all__ = [
-    "IN_PROCESS_TRIALS",
-    "ResultsStore",
+    "Folds",
+    "TrialData",
     "TrialResult",
-    "TrialRunner",
     "TrialSpec",
+    "TrialTask",
     "WarmStart",
+    "bagging_folds",
+    "bags",
+    "fold_seed",
+    "promotion_start",
     "run_trial",
     "score_raw",
-    "worker_threads",
+    "trial_networks",
 ]
 
-# A search with n_jobs=1 runs up to this many trials in the caller's process;
-# a longer one runs them in a worker process (see TrialRunner).
-IN_PROCESS_TRIALS = 20
+#: Bagging folds: (training rows, held-out rows) of the search's rows per fold.
+Folds = list[tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass
@@ -71,7 +79,35 @@ class TrialData:
     n_features: int
     # Bagging: (training rows, held-out rows) of ``train`` per fold, the
     # held-out rows of the folds partitioning them; None for one network.
-    folds: list[tuple[np.ndarray, np.ndarray]] | None = None
+    folds: Folds | None = None
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    """What every trial of a search is run with: all but its :class:`TrialSpec`.
+
+    ``head`` is ``(units, activation, members)`` of the output layer: a drawn
+    plan gets all three, an initial plan keeps its own joint-ensemble
+    members. ``target`` is the fitted target encoder, ``scorer`` the search's
+    scikit-learn scorer, which ``classifier`` says how to feed.
+    """
+
+    space: CerebrosSpace
+    head: tuple[int, str, int]
+    data: TrialData
+    settings: TrainSettings
+    target: Any
+    scorer: Any
+    classifier: bool
+
+    @property
+    def scored(self) -> tuple[Any, np.ndarray, np.ndarray | None]:
+        """The rows trials are ranked on: the validation rows, or all of them.
+
+        With bagging every training row is scored once, out of fold.
+        """
+        data = self.data
+        return data.validation if data.validation is not None else data.train
 
 
 @dataclass
@@ -262,26 +298,18 @@ def _bagged(
 
 
 def run_trial(
-    spec: TrialSpec,
-    *,
-    space: CerebrosSpace,
-    head: tuple[int, str, int],
-    data: TrialData,
-    settings: TrainSettings,
-    target: Any,
-    scorer: Any,
-    classifier: bool,
-    warm_start: WarmStart | None = None,
+    spec: TrialSpec, task: TrialTask, warm_start: WarmStart | None = None
 ) -> TrialResult:
     """Wire, build, train and score one network (one per fold when bagged).
 
-    ``spec.epochs``, when set, replaces ``settings.epochs``. With a
+    ``spec.epochs``, when set, replaces ``task.settings.epochs``. With a
     ``warm_start`` the trial wires nothing: it trains the parent's plan on
     from the parent's weights (each fold's network from its own), with a
     fresh optimiser. Returns a record whatever happens: a failure is recorded
     with its error text and a NaN score, never raised (an interrupt still
     propagates).
     """
+    data, settings = task.data, task.settings
     # Clearing Keras's global state keeps memory flat over many trials; the
     # dtype policy is the caller's setting, so it survives the clearing.
     policy = keras.config.dtype_policy()
@@ -303,7 +331,7 @@ def run_trial(
     try:
         rng = np.random.default_rng(spec.seed)
         name = f"cerebros_trial{spec.index}"
-        units, activation, members = head
+        units, activation, members = task.head
         if warm_start is not None:  # a promotion: the parent's network, on
             plan = dataclasses.replace(plan_from_dict(warm_start.plan), name=name)
         elif spec.plan is not None:  # an initial plan: as it is, its members too
@@ -311,7 +339,7 @@ def run_trial(
             plan = plan.with_head(units, activation)
             record["initial"] = True
         else:
-            plan = wire(space, spec.structure, rng, name=name)
+            plan = wire(task.space, spec.structure, rng, name=name)
             plan = plan.with_head(units, activation, members)
         record.update(plan=plan.to_dict(), **_summary_counts(plan, data.n_features))
         if settings.tensorboard_dir is not None:
@@ -321,7 +349,7 @@ def run_trial(
                     settings.tensorboard_dir, f"trial_{spec.index:03d}"
                 ),
             )
-        scored = data.validation if data.validation is not None else data.train
+        scored = task.scored
         if data.folds is None:
             one, history, raw = _train_and_predict(
                 plan,
@@ -349,7 +377,9 @@ def run_trial(
             )
             # a fold's best epoch, for a refit on every row: their median
             record["fold_best_epochs"] = [_best_epoch(h) for h in histories]
-        score = score_raw(scorer, target, classifier, raw, scored[0], data.y_score)
+        score = score_raw(
+            task.scorer, task.target, task.classifier, raw, scored[0], data.y_score
+        )
         record.update(
             status="ok",
             score=score,
@@ -371,265 +401,98 @@ def run_trial(
     return TrialResult(record, weights, raw)
 
 
-@contextlib.contextmanager
-def worker_threads(n_jobs: int | None) -> Iterator[None]:
-    """Share the cores among trial worker processes started in this block.
+def promotion_start(
+    spec: TrialSpec, kept: Mapping[int, TrialResult], early_stopping: bool
+) -> WarmStart | None:
+    """Where a promoted trial starts: its parent's plan and trained weights.
 
-    Each TensorFlow process otherwise sizes its thread pools to every core, so
-    two workers on two cores fight over them: measured, ``n_jobs=2`` then ran
-    0.73x as many trials a minute as ``n_jobs=1``, and 1.5x to 2.25x with one
-    thread each. New worker processes inherit the environment, so the block
-    sets TensorFlow's thread counts there (unless the user already has). It
-    changes nothing in this process, whose TensorFlow has already started, nor
-    on Dask workers, which were started elsewhere. PyTorch needs nothing
-    here: joblib's loky workers get ``OMP_NUM_THREADS`` of ``cores //
-    n_jobs``, which PyTorch reads when it starts. JAX has no thread setting
-    that took effect in our measurements (``XLA_FLAGS`` with
-    ``--xla_cpu_multi_thread_eigen=false`` changed nothing).
+    None for a trial trained from scratch (rung 0). ``kept`` holds the
+    successful trials by index, the parent among them; with early stopping
+    the parent's networks hold the weights of its best epoch.
     """
-    workers = effective_n_jobs(n_jobs)
-    if workers <= 1:
-        yield
-        return
-    wanted = {
-        "TF_NUM_INTRAOP_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
-        "TF_NUM_INTEROP_THREADS": "1",
-    }
-    before = {name: os.environ.get(name) for name in wanted}
-    for name, value in wanted.items():
-        os.environ.setdefault(name, value)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    if spec.rung == 0 or spec.parent is None:
+        return None
+    parent = kept[spec.parent]
+    record = parent.record
+    trained = record["best_epoch"] if early_stopping else record["epochs"]
+    return WarmStart(
+        record["plan"], parent.weights, record.get("start_epoch", 0) + trained
+    )
 
 
-class TrialRunner:
-    """Run trials where their memory can be given back.
-
-    TensorFlow keeps about 12 MB for every model trained in graph mode, and
-    ``keras.backend.clear_session()`` does not return it (keras-team/keras#17458),
-    so a long search in one process grows without bound. Processes give the
-    memory back when they end, and loky, joblib's default backend, replaces a
-    worker once it has grown by 300 MB since its first task (it measures with
-    ``psutil``). So trials run in loky worker processes whenever that is
-    possible without a cost the user would notice:
-
-    - ``n_jobs`` above 1: through :class:`joblib.Parallel`, so the active
-      joblib backend (loky by default, or Dask, ...) decides where.
-    - ``n_jobs=1`` on TensorFlow with loky as the active backend and more than
-      :data:`IN_PROCESS_TRIALS` trials to run: in one loky worker process owned
-      by the search (it imports TensorFlow once, a few seconds), shut down at
-      the end. Trial results do not depend on where a trial runs.
-    - otherwise in this process, where the growth is bounded by
-      :data:`IN_PROCESS_TRIALS` trials (JAX and PyTorch do not leak this way).
-
-    With ``asynchronous=True``, ``n_jobs`` above 1 and loky as the active
-    backend, the runner owns ``n_jobs`` loky worker processes and
-    :meth:`submit` hands each trial to the next free one (successive halving
-    proposes a trial whenever a worker is free); :attr:`asynchronous` says
-    whether it does. Otherwise :meth:`run` trains a batch and returns when
-    all of it has finished.
-
-    Use it as a context manager; leaving it (also on an interrupt) stops the
-    worker processes it started.
-    """
-
-    def __init__(
-        self, n_jobs: int | None, n_trials: int, asynchronous: bool = False
-    ) -> None:
-        self.n_jobs = n_jobs
-        workers = effective_n_jobs(n_jobs)
-        self.in_worker = (
-            workers == 1
-            and n_trials > IN_PROCESS_TRIALS
-            and keras.backend.backend() == "tensorflow"
-            and default_joblib_backend()
-        )
-        self.asynchronous = bool(
-            asynchronous and workers > 1 and default_joblib_backend()
-        )
-        self.workers = workers
-        self._executor: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> TrialRunner:
-        if self.in_worker or self.asynchronous:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers if self.asynchronous else 1
-            )
-        return self
-
-    def submit(
-        self, spec: TrialSpec, warm_start: WarmStart | None, **kwargs: Any
-    ) -> Future:
-        """Start ``run_trial(spec, warm_start=warm_start, **kwargs)`` on a worker.
-
-        Only in an asynchronous runner, inside its ``with`` block.
-        """
-        if not self.asynchronous or self._executor is None:
-            raise RuntimeError("submit needs an asynchronous runner, entered.")
-        return self._executor.submit(run_trial, spec, warm_start=warm_start, **kwargs)
-
-    def __exit__(self, exc_type: Any, *exc: Any) -> None:
-        if self._executor is not None:
-            # On an error or interrupt, do not wait for a running trial.
-            self._executor.shutdown(wait=exc_type is None, kill_workers=True)
-            self._executor = None
-
-    def run(
-        self,
-        specs: list[TrialSpec],
-        starts: Mapping[int, WarmStart] | None = None,
-        **kwargs: Any,
-    ) -> Iterator[TrialResult]:
-        """Results of ``run_trial(spec, **kwargs)`` in the order of ``specs``.
-
-        ``starts`` maps a trial's index to its warm start, if it has one.
-        """
-        starts = starts or {}
-        calls = [
-            (spec, {**kwargs, "warm_start": starts.get(spec.index)}) for spec in specs
-        ]
-        if self._executor is None:
-            return Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(run_trial)(spec, **args) for spec, args in calls
-            )
-        futures = [self._executor.submit(run_trial, s, **args) for s, args in calls]
-        return (future.result() for future in futures)
+def bags(cv: Any, n_rows: int) -> bool:
+    """Whether trials are bagged: ``cv`` set, and enough rows for its folds."""
+    if cv is None:
+        return False
+    # an int cv needs 2 rows a fold; with fewer, one split as without cv
+    return not isinstance(cv, Integral) or n_rows >= 2 * cv
 
 
-class ResultsStore:
-    """A search's results on disk, written as each trial finishes.
-
-    ``trials.jsonl`` gets one JSON line per finished trial (flushed and synced
-    before the next trial's result is handled); ``trial_NNN.npz`` holds a
-    successful trial's weights and held-out outputs, written before its line;
-    ``search.json`` describes the search so that a resume can check it
-    continues the same one; ``best_model.keras`` and ``best.json`` hold the
-    best model so far.
+def bagging_folds(cv: Any, n_rows: int, strata: np.ndarray | None, seed: int) -> Folds:
+    """The bagging folds of ``n_rows`` training rows, from the search's ``cv``.
 
     Parameters
     ----------
-    path : str or Path
-        The directory; created if missing.
-    fingerprint : dict
-        JSON-ready description of the search (parameters, data shape, seed).
-        On resume, the keys in :attr:`RECORDED` are read back from the
-        directory rather than compared; every other key must be equal.
-    resume : bool
-        Continue the search recorded in ``path``. Without it, a directory that
-        already holds trials is refused rather than overwritten.
+    cv : int or cross-validation splitter
+        An int ``k`` gives a shuffled ``KFold``, stratified on ``strata``
+        when every class has ``k`` rows; a splitter is used as it is.
+    n_rows : int
+        The training rows.
+    strata : ndarray or None
+        The class of each row for a classifier (what its validation split
+        stratifies on), None otherwise.
+    seed : int
+        The search's seed, which shuffles the rows.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        Training and held-out rows of each fold; the held-out rows
+        partition the rows.
+
+    Raises
+    ------
+    ValueError
+        If the folds do not hold out every row exactly once over at least
+        two folds, or a fold has no training rows.
     """
+    if isinstance(cv, Integral):
+        splitter = KFold(cv, shuffle=True, random_state=seed % 2**32)
+        if strata is not None:
+            counts = np.unique(strata, return_counts=True)[1]
+            if counts.min() >= cv:
+                splitter = StratifiedKFold(cv, shuffle=True, random_state=seed % 2**32)
+    else:
+        splitter = check_cv(cv)
+    labels = np.zeros(n_rows) if strata is None else strata
+    folds = [
+        (np.asarray(a, np.intp), np.asarray(b, np.intp))
+        for a, b in splitter.split(np.zeros((n_rows, 1)), labels)
+    ]
+    held = np.concatenate([b for _, b in folds]) if folds else np.array([])
+    if len(folds) < 2 or np.sort(held).tolist() != list(range(n_rows)):
+        raise ValueError(
+            f"cv={cv!r} must hold out every row of X exactly once over "
+            f"at least 2 folds (as KFold does): the out-of-fold outputs rank "
+            f"the trials. It gave {len(folds)} folds holding out "
+            f"{len(held)} rows of {n_rows}, {len(np.unique(held))} distinct."
+        )
+    if any(len(a) == 0 for a, _ in folds):
+        raise ValueError(f"cv={cv!r} gave a fold with no training rows.")
+    return folds
 
-    # What a search fixes when it starts and keeps when resumed with a larger
-    # budget: its seed and the number of structures a generation draws.
-    RECORDED = ("seed", "generation_size")
 
-    def __init__(self, path: str | os.PathLike, fingerprint: dict, resume: bool):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._trials = self.path / "trials.jsonl"
-        meta = self.path / "search.json"
-        if self._trials.exists() and self._trials.stat().st_size > 0 and not resume:
-            raise ValueError(
-                f"results_dir={str(self.path)!r} already holds the trials of a "
-                "search. Pass resume=True to continue it, or choose an empty "
-                "directory: nothing is overwritten."
-            )
-        if resume and meta.exists():
-            stored = json.loads(meta.read_text())
-            changed = sorted(
-                k
-                for k in set(stored) | set(fingerprint)
-                if k not in self.RECORDED and stored.get(k) != fingerprint.get(k)
-            )
-            if changed:
-                raise ValueError(
-                    f"Cannot resume: results_dir={str(self.path)!r} holds a search "
-                    f"with other settings or data ({', '.join(changed)} differ)."
-                )
-            self.fingerprint = {**fingerprint, **stored}
+def trial_networks(
+    record: Mapping[str, Any], weights: list[list[np.ndarray]], n_features: int
+) -> tuple[list[keras.Model], list[float]]:
+    """A trial's trained networks (one per fold when bagged), equal shares each."""
+    plan = plan_from_dict(record["plan"])
+    networks = []
+    for fold, arrays in enumerate(weights):
+        if len(weights) > 1:  # named as in training (see _bagged)
+            name = f"{plan.name}_fold{fold}"
+            network = rebuild(dataclasses.replace(plan, name=name), n_features, arrays)
         else:
-            self.fingerprint = fingerprint
-            meta.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
-
-    @staticmethod
-    def recorded_seed(path: str | os.PathLike | None) -> int | None:
-        """The seed of the search recorded in ``path``, if there is one."""
-        meta = None if path is None else Path(path) / "search.json"
-        if meta is None or not meta.exists():
-            return None
-        return int(json.loads(meta.read_text())["seed"])
-
-    def _arrays_path(self, trial: int) -> Path:
-        return self.path / f"trial_{trial:03d}.npz"
-
-    def load(self) -> dict[int, dict[str, Any]]:
-        """Finished trials by index.
-
-        A line cut short by a kill is ignored, and so is a successful trial
-        whose arrays are missing: it is trained again, to the same result.
-        """
-        records: dict[int, dict[str, Any]] = {}
-        if not self._trials.exists():
-            return records
-        for line in self._trials.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the process died while writing this line
-            trial = int(record["trial"])
-            if record["status"] != "ok" or self._arrays_path(trial).exists():
-                records[trial] = record
-        return records
-
-    def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, allow_nan=True) + "\n"
-        if self._trials.exists() and self._trials.stat().st_size > 0:
-            with self._trials.open("rb") as f:
-                f.seek(-1, os.SEEK_END)
-                if f.read(1) != b"\n":
-                    line = "\n" + line  # a kill cut the last line short
-        with self._trials.open("a") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
-
-    def save_arrays(self, result: TrialResult) -> None:
-        """Write a successful trial's weights and held-out outputs, atomically."""
-        trial = int(result.record["trial"])
-        tmp = self.path / f"trial_{trial:03d}.tmp.npz"
-        arrays = {
-            f"net{n}_weight_{i}": w
-            for n, network in enumerate(result.weights or [])
-            for i, w in enumerate(network)
-        }
-        with tmp.open("wb") as f:
-            np.savez(f, raw=result.raw, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self._arrays_path(trial))
-
-    def load_arrays(self, record: dict[str, Any]) -> TrialResult:
-        """A finished trial with the weights and outputs :meth:`save_arrays` wrote."""
-        with np.load(self._arrays_path(int(record["trial"]))) as f:
-            shape: dict[int, int] = {}
-            for name in f.files:
-                if name.startswith("net"):
-                    net, i = name[3:].split("_weight_")
-                    shape[int(net)] = max(shape.get(int(net), 0), int(i) + 1)
-            weights = [
-                [f[f"net{n}_weight_{i}"] for i in range(shape[n])]
-                for n in sorted(shape)
-            ]
-            return TrialResult(record, weights, f["raw"])
-
-    def save_best(self, model: keras.Model, trial: int) -> None:
-        tmp = self.path / "best_model.tmp.keras"
-        model.save(tmp)
-        os.replace(tmp, self.path / "best_model.keras")
-        (self.path / "best.json").write_text(json.dumps({"trial": trial}))
+            network = rebuild(plan, n_features, arrays)
+        networks.append(network)
+    return networks, [1.0 / len(networks)] * len(networks)
