@@ -12,9 +12,10 @@ gives vectorised equivalents of the search's default scorers; any other
 scorer is called once per candidate.
 
 **Entries.** The trials selected, each with its weight, are the ensemble's
-*entries* (:class:`Entry`). The word "members" belongs to a network's joint
-ensemble (``n_members``: heads sharing one network's hidden layers), which a
-trial's network may have too. :func:`choose` selects the entries from the
+*entries* (:class:`Entry`). The word "members" belongs to the joint
+ensemble inside one network (``n_members``: members sharing its hidden units,
+each with its own output layer), which a trial's network may have too.
+:func:`choose` selects the entries from the
 successful trials, :func:`assemble` averages their networks into one Keras
 model, retraining each on every row first with ``refit=True``.
 """
