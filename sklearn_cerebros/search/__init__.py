@@ -41,10 +41,11 @@ At the defaults (4 initial plans and 4 drawn networks, ``cv=5``,
 3. ``_estimators._folds`` → ``trial.bagging_folds``: 5 shuffled ``KFold``
    folds (``StratifiedKFold`` for a classifier whose classes allow it, on
    the estimator's own ``_stratify`` labels).
-4. ``proposers.resolve_initial_plans``: ``("residual", "retrieval",
-   "retrieval", "retrieval")`` becomes four plan dicts (the residual one
-   with ``architecture._residual.RESIDUAL_MEMBERS`` joint-ensemble
-   members); ``proposers.generation_size`` gives 4 structures a generation.
+4. ``_estimators._store_and_proposer``: ``proposers.resolve_initial_plans``
+   turns ``("residual", "retrieval", "retrieval", "retrieval")`` into four
+   plan dicts (the residual one with
+   ``architecture._residual.RESIDUAL_MEMBERS`` joint-ensemble members) and
+   ``proposers.generation_size`` gives 4 structures a generation.
 5. With ``results_dir``: ``store.fingerprint`` describes the search and
    ``store.ResultsStore`` opens the directory (on resume it checks the
    fingerprint and keeps the recorded generation size).
@@ -66,16 +67,17 @@ At the defaults (4 initial plans and 4 drawn networks, ``cv=5``,
       generation 0 is the 4 initial plans and 4 drawn structures, which is
       all 8 trials.
    c. For each trial, ``TrialRunner.run`` → ``trial.run_trial(spec, task)``:
-      the plan (an initial plan with the task's head, or
+      ``trial._trial_plan`` (an initial plan with the task's head, or
       :func:`~sklearn_cerebros.architecture.wire` of the drawn structure),
-      then ``trial._bagged``: per fold ``_keras.fit_network`` on the other
-      folds, early-stopped on the held-out fold (a retrieval network then
-      keeps every training row as its memory, ``_keras.remember``), its
-      outputs on the held-out fold; the out-of-fold outputs are scored by
-      ``trial.score_raw``. The result (record, fold weights, out-of-fold
-      outputs) goes to ``FinishedTrials.add``, which keeps a successful
-      trial (and, with a store, writes its arrays, the best model so far
-      and its line of ``trials.jsonl``).
+      then ``trial._train`` → ``trial._bagged``: per fold
+      ``_keras.fit_network`` on the other folds, early-stopped on the
+      held-out fold (a retrieval network then keeps every training row as
+      its memory, ``_keras.remember``), and its outputs on the held-out
+      fold; the out-of-fold outputs are scored by ``trial.score_raw``. The
+      result (record, fold weights, out-of-fold outputs) goes to
+      ``FinishedTrials.add``, which keeps a successful trial (and, with a
+      store, writes its arrays, the best model so far and its line of
+      ``trials.jsonl``).
    d. ``ensemble.choose``: the successful trials in ``records.rank_key``
       order, ``ensemble.select_ensemble`` over their out-of-fold outputs
       (25 picks, scored by the vectorised ``ensemble.batch_score``, the

@@ -31,7 +31,12 @@ from ..architecture import CerebrosSpace, plan_from_dict
 from ._docs import SEARCH_ATTRIBUTES, SEARCH_DOC
 from .core import SearchOutcome, run_search
 from .ensemble import EnsembleSettings
-from .proposers import generation_size, make_proposer, resolve_initial_plans
+from .proposers import (
+    Proposer,
+    generation_size,
+    make_proposer,
+    resolve_initial_plans,
+)
 from .records import results_table
 from .runner import RunSettings
 from .store import ResultsStore, fingerprint, recorded_seed
@@ -142,34 +147,7 @@ class _CerebrosSearch:
             hold_out=lambda n_rows: not bags(self.cv, n_rows),
         )
         folds = self._folds(data)
-        initial_plans = resolve_initial_plans(self.initial_plans)
-        size = generation_size(self.n_trials, self.n_generations, self.n_wirings)
-        store = None
-        if self.results_dir is not None:
-            described = fingerprint(
-                self.get_params(),
-                initial_plans,
-                n_rows=len(data.train[0]),
-                n_features=data.n_features,
-                seed=data.seed,
-                generation_size=size,
-                folds=folds,
-            )
-            store = ResultsStore(self.results_dir, described, self.resume)
-            # A resumed search keeps the generation size it started with, so a
-            # larger n_trials adds generations and redraws the same earlier trials.
-            size = store.fingerprint["generation_size"]
-        proposer = make_proposer(
-            self.strategy,
-            space,
-            n_trials=self.n_trials,
-            epochs=self.epochs,
-            generation_size=size,
-            n_wirings=self.n_wirings,
-            rng=np.random.default_rng(data.seed),
-            batch=effective_n_jobs(self.n_jobs),
-            initial_plans=initial_plans,
-        )
+        store, proposer = self._store_and_proposer(space, data, folds)
         outcome = run_search(
             self._trial_task(space, data, folds),
             proposer,
@@ -190,6 +168,43 @@ class _CerebrosSearch:
         # stratified on what the validation split would stratify on
         strata = self._stratify(data.train[1])
         return bagging_folds(self.cv, n_rows, strata, data.seed)
+
+    def _store_and_proposer(
+        self, space: CerebrosSpace, data: FitData, folds: Folds | None
+    ) -> tuple[ResultsStore | None, Proposer]:
+        """The results directory when there is one, and the strategy's proposer.
+
+        The store comes first: a resumed search keeps the generation size it
+        started with, so a larger ``n_trials`` adds generations and redraws
+        the same earlier trials.
+        """
+        initial_plans = resolve_initial_plans(self.initial_plans)
+        size = generation_size(self.n_trials, self.n_generations, self.n_wirings)
+        store = None
+        if self.results_dir is not None:
+            described = fingerprint(
+                self.get_params(),
+                initial_plans,
+                n_rows=len(data.train[0]),
+                n_features=data.n_features,
+                seed=data.seed,
+                generation_size=size,
+                folds=folds,
+            )
+            store = ResultsStore(self.results_dir, described, self.resume)
+            size = store.fingerprint["generation_size"]
+        proposer = make_proposer(
+            self.strategy,
+            space,
+            n_trials=self.n_trials,
+            epochs=self.epochs,
+            generation_size=size,
+            n_wirings=self.n_wirings,
+            rng=np.random.default_rng(data.seed),
+            batch=effective_n_jobs(self.n_jobs),
+            initial_plans=initial_plans,
+        )
+        return store, proposer
 
     def _trial_task(
         self, space: CerebrosSpace, data: FitData, folds: Folds | None

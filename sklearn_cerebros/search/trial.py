@@ -297,6 +297,64 @@ def _bagged(
     return weights, histories, raw
 
 
+def _trial_plan(
+    spec: TrialSpec,
+    task: TrialTask,
+    warm_start: WarmStart | None,
+    rng: np.random.Generator,
+) -> tuple[NetworkPlan, bool]:
+    """The plan a trial trains, named for it, and whether it is an initial plan.
+
+    A promotion trains its parent's plan; an initial plan gets the task's
+    output units and activation and keeps its own joint-ensemble members; a
+    drawn structure is wired with ``rng`` and gets the whole head.
+    """
+    name = f"cerebros_trial{spec.index}"
+    units, activation, members = task.head
+    if warm_start is not None:  # a promotion: the parent's network, on
+        return dataclasses.replace(plan_from_dict(warm_start.plan), name=name), False
+    if spec.plan is not None:  # an initial plan: as it is, its members too
+        plan = dataclasses.replace(plan_from_dict(spec.plan), name=name)
+        return plan.with_head(units, activation), True
+    plan = wire(task.space, spec.structure, rng, name=name)
+    return plan.with_head(units, activation, members), False
+
+
+def _train(
+    plan: NetworkPlan,
+    task: TrialTask,
+    settings: TrainSettings,
+    seed: int,
+    rng: np.random.Generator,
+    warm_start: WarmStart | None,
+) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
+    """A trial's networks: weights and histories of each, raw scored outputs.
+
+    One network, or one per fold when the task bags (out-of-fold outputs);
+    with a ``warm_start`` each trains on from its parent's weights.
+    """
+    data = task.data
+    if data.folds is not None:
+        starts = None if warm_start is None else warm_start.weights
+        return _bagged(plan, data, settings, seed, starts)
+    one, history, raw = _train_and_predict(
+        plan,
+        data.train,
+        data.validation,
+        task.scored[0],
+        settings,
+        seed,
+        data.n_features,
+        rng,
+        None if warm_start is None else warm_start.weights[0],
+        # a retrieval network's memory after training: every row
+        _stack_rows(data.train, data.validation)
+        if isinstance(plan, RetrievalPlan)
+        else None,
+    )
+    return [one], [history], raw
+
+
 def run_trial(
     spec: TrialSpec, task: TrialTask, warm_start: WarmStart | None = None
 ) -> TrialResult:
@@ -329,18 +387,11 @@ def run_trial(
         settings = dataclasses.replace(settings, epochs=spec.epochs)
     start = time.perf_counter()
     try:
+        # one generator for the wiring, then the training, in that order
         rng = np.random.default_rng(spec.seed)
-        name = f"cerebros_trial{spec.index}"
-        units, activation, members = task.head
-        if warm_start is not None:  # a promotion: the parent's network, on
-            plan = dataclasses.replace(plan_from_dict(warm_start.plan), name=name)
-        elif spec.plan is not None:  # an initial plan: as it is, its members too
-            plan = dataclasses.replace(plan_from_dict(spec.plan), name=name)
-            plan = plan.with_head(units, activation)
+        plan, initial = _trial_plan(spec, task, warm_start, rng)
+        if initial:
             record["initial"] = True
-        else:
-            plan = wire(task.space, spec.structure, rng, name=name)
-            plan = plan.with_head(units, activation, members)
         record.update(plan=plan.to_dict(), **_summary_counts(plan, data.n_features))
         if settings.tensorboard_dir is not None:
             settings = dataclasses.replace(
@@ -349,36 +400,19 @@ def run_trial(
                     settings.tensorboard_dir, f"trial_{spec.index:03d}"
                 ),
             )
-        scored = task.scored
-        if data.folds is None:
-            one, history, raw = _train_and_predict(
-                plan,
-                data.train,
-                data.validation,
-                scored[0],
-                settings,
-                spec.seed,
-                data.n_features,
-                rng,
-                None if warm_start is None else warm_start.weights[0],
-                # a retrieval network's memory after training: every row
-                _stack_rows(data.train, data.validation)
-                if isinstance(plan, RetrievalPlan)
-                else None,
-            )
-            weights, histories = [one], [history]
-        else:
-            weights, histories, raw = _bagged(
-                plan,
-                data,
-                settings,
-                spec.seed,
-                None if warm_start is None else warm_start.weights,
-            )
+        weights, histories, raw = _train(
+            plan, task, settings, spec.seed, rng, warm_start
+        )
+        if data.folds is not None:
             # a fold's best epoch, for a refit on every row: their median
             record["fold_best_epochs"] = [_best_epoch(h) for h in histories]
         score = score_raw(
-            task.scorer, task.target, task.classifier, raw, scored[0], data.y_score
+            task.scorer,
+            task.target,
+            task.classifier,
+            raw,
+            task.scored[0],
+            data.y_score,
         )
         record.update(
             status="ok",
