@@ -12,7 +12,7 @@ Run ``python -m benchmarks --help`` from the repository root. Four studies:
     Residual against plain MLPs of the same width at growing depth.
 ``speed``
     Fit overhead over raw Keras, predict latency, search throughput and
-    memory, through ``bench_fit.py`` and ``bench_search.py``.
+    memory, through ``bench_fit`` and ``bench_search``.
 
 ``--estimate`` is a dry run: the fits of each study and an estimate of their
 time (:mod:`benchmarks._estimate`). Every data set passes a leakage guard first

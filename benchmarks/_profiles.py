@@ -96,8 +96,7 @@ class Profile:
 
 #: The small profile's Cerebros "search": two random networks, no evolution.
 SMALL_CEREBROS: dict[str, Any] = {"n_trials": 2, "n_generations": 1, "max_time": 20}
-#: The full profile's: the library's default 8 trials in 2 generations, no new
-#: trial after 60 s (``bench_search.py --part cv`` runs 300 s searches on Ames).
+#: The full profile's: 8 trials in 2 generations, no new trial after 60 s.
 FULL_CEREBROS: dict[str, Any] = {"n_trials": 8, "n_generations": 2, "max_time": 60}
 
 PROFILES: dict[str, Profile] = {

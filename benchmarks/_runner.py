@@ -23,7 +23,6 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from ._datasets import Dataset
 from ._models import NETWORKS, make_model, training_info
 from ._profiles import Profile
-from .bench_ames import cpu_model
 
 __all__ = [
     "CsvLog",
@@ -246,6 +245,18 @@ def markdown_table(
         cells += [format_epochs(r) if r["model"] in NETWORKS else "", str(r["n_fits"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as ``/proc/cpuinfo`` gives it."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def memory_gib() -> float | None:

@@ -241,31 +241,36 @@ def run_depth(
     return summary
 
 
-#: speed part -> command line of the existing script that measures it
+#: speed part -> the module that measures it, and its options
 SPEED_PARTS: dict[str, list[str]] = {
-    "fit": ["bench_fit.py"],
-    "throughput": ["bench_search.py", "--part", "throughput"],
-    "memory": ["bench_search.py", "--part", "memory"],
+    "fit": ["benchmarks.bench_fit"],
+    "throughput": ["benchmarks.bench_search", "--part", "throughput"],
+    "memory": ["benchmarks.bench_search", "--part", "memory"],
 }
 
 
 def run_speed(parts: Sequence[str], out: Path, extra_args: Sequence[str] = ()) -> None:
     """Run the speed scripts, one process each, and keep their Markdown output.
 
-    ``fit``: ``bench_fit.py`` (fit time of ``ResidualMLPRegressor`` against the
+    ``fit``: ``bench_fit`` (fit time of ``ResidualMLPRegressor`` against the
     same network in raw Keras, predict latency); ``throughput``:
-    ``bench_search.py --part throughput`` (trials per minute, ``n_jobs`` 1
-    and 2); ``memory``: ``bench_search.py --part memory`` (RSS over many
+    ``bench_search --part throughput`` (trials per minute, ``n_jobs`` 1
+    and 2); ``memory``: ``bench_search --part memory`` (RSS over many
     trials). Each runs in a fresh interpreter, one after the other, so that
     they neither time each other nor inherit each other's memory.
     ``extra_args`` go to every script. Output goes to ``speed_<part>.md``.
     """
     out.mkdir(parents=True, exist_ok=True)
     for part in parts:
-        command = [sys.executable, str(BENCHMARKS_DIR / SPEED_PARTS[part][0])]
-        command += SPEED_PARTS[part][1:] + list(extra_args)
+        command = [sys.executable, "-m", *SPEED_PARTS[part], *extra_args]
         _log(f"speed {part}: {' '.join(command[1:])}")
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=BENCHMARKS_DIR.parent,
+        )
         text = "\n".join(environment_lines()) + "\n\n" + result.stdout
         (out / f"speed_{part}.md").write_text(text)
         print(result.stdout)

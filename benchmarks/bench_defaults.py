@@ -1,17 +1,33 @@
-"""Which defaults win: candidate settings of our estimators on every table.
+"""Our estimators at their defaults against gradient boosting, on every table.
 
-A person runs it; it prints a Markdown table (mean ± standard deviation of
-the headline score over folds and seeds, and the median fit seconds a fold)
-and appends every fold's result to a CSV as it finishes, so a long run can
-be read while it goes and resumed (rows already in the CSV are skipped).
-Every data set of the harness (``benchmarks._datasets``), its fixed folds
-(``KFold``/``StratifiedKFold(5, shuffle=True, random_state=0)``), and the
-anchors: HistGradientBoosting, LightGBM and CatBoost when installed.
+Every data set of the harness (``benchmarks._datasets``) on its fixed folds
+(``KFold``/``StratifiedKFold(5, shuffle=True, random_state=0)``). The configs:
+
+``residual``, ``mixer``, ``search``
+    ``ResidualMLP*()``, ``MLPMixer*()`` and ``Cerebros*()`` with every
+    parameter at its default but ``random_state`` (the seed).
+``hgb``, ``lightgbm``, ``catboost``
+    The anchors at their defaults on the raw frame:
+    ``HistGradientBoosting*(categorical_features="from_dtype")``, LightGBM
+    and CatBoost (categorical columns named, two threads), the last two when
+    installed.
+
+Each fold's score (RMSE for regression, accuracy for classification) and fit
+seconds are appended to a CSV as the fold ends; rows already in the CSV are
+skipped, so a stopped run resumes. It prints a Markdown table: mean ±
+standard deviation over folds and seeds, median fit seconds a fold, number of
+fits. ``--table-only`` prints it from the CSV alone, for the data sets,
+configs, seeds and first folds asked for.
+
+``--trials-dir`` saves each search's trials (rank, ensemble weight, plan
+kind) as JSON; ``--predictions-dir`` saves each fold's test predictions, and
+``--blend A B ...`` scores the equal-weight mean of saved regressors without
+refitting, to ask whether a member like ``B`` would help ``A``.
 
 Examples
 --------
 ``KERAS_BACKEND=jax python -m benchmarks.bench_defaults --datasets ames
---configs today hgb lightgbm --seeds 0``
+--configs residual hgb --seeds 0 1 2``
 """
 
 from __future__ import annotations
@@ -20,7 +36,7 @@ import argparse
 import csv
 import importlib.util
 import json
-import os
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -30,13 +46,11 @@ from typing import Any
 import numpy as np
 from pandas.api.types import is_numeric_dtype
 from sklearn.base import clone
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.pipeline import make_pipeline
 
 from sklearn_cerebros import (
     CerebrosClassifier,
@@ -46,157 +60,26 @@ from sklearn_cerebros import (
     ResidualMLPClassifier,
     ResidualMLPRegressor,
 )
-from sklearn_cerebros.architecture import RetrievalPlan, residual_plan
-from sklearn_cerebros.preprocessing import make_tabular_preprocessor
 
 from ._datasets import DATASETS, Dataset, load_dataset
 
-#: Candidate settings (keyword arguments) by name: of ``ResidualMLP*``, of
-#: ``MLPMixer*`` where the name starts with ``mixer``, or of the Cerebros search
-#: where it starts with ``search``. A regressor whose name ends in ``_log`` is
-#: fitted on the log of the target (``TransformedTargetRegressor``).
-CANDIDATES: dict[str, dict[str, Any]] = {
-    "mixer_robust": {"preprocessing": "robust"},
-    "mixer_ple": {"preprocessing": "piecewise_linear"},
-    "ple_k16": {"preprocessing": "piecewise_linear", "n_members": 16},
-    "today": {"preprocessing": "robust", "n_members": 1},
-    "k8": {"n_members": 8},
-    "k32": {"n_members": 32},
-    "ple": {"preprocessing": "piecewise_linear"},
-    "ple_k8": {"preprocessing": "piecewise_linear", "n_members": 8},
-    "ple_k32": {"preprocessing": "piecewise_linear", "n_members": 32},
-    "search": {},
-    "search_k8": {"n_members": 8},
-    "search_k8_nobn": {"n_members": 8, "batch_norm": False},
-    "search_k8_wide": {
-        "n_members": 8,
-        "batch_norm": False,
-        "neurons_per_unit": (32, 128),
-    },
-    "search_bag5": {"cv": 5},
-    "search_res": {"initial_plans": "residual"},
-    "search_res_bag5": {"initial_plans": "residual", "cv": 5},
-    "search_res_k8": {"initial_plans": "residual", "n_members": 8},
-    "search_res_k8_bag5": {"initial_plans": "residual", "n_members": 8, "cv": 5},
-    "search_k8_bag5": {"n_members": 8, "cv": 5},
-    "search_k8_nobn_bag5": {"n_members": 8, "batch_norm": False, "cv": 5},
-    # three residual networks to start from (the residual estimators' default,
-    # one with 3 blocks, one with dropout 0.1), 8 members each (issue #17)
-    "search_port3_bag5": {
-        "initial_plans": [
-            residual_plan(**kw).with_head(1, "linear", 8)
-            for kw in ({}, {"n_blocks": 3}, {"dropout": 0.1})
-        ],
-        "cv": 5,
-    },
-    # the residual and the learned-retrieval network to start from (issue #17)
-    "search_ret_bag5": {"initial_plans": ["residual", "retrieval"], "cv": 5},
-    # one bagged retrieval network alone
-    "search_retrieval_alone": {"initial_plans": "retrieval", "n_trials": 1},
-    # the same with twice the patience (it stops at 19 to 29 epochs at 10)
-    "search_retrieval_alone_p20": {
-        "initial_plans": "retrieval",
-        "n_trials": 1,
-        "n_iter_no_change": 20,
-    },
-    # the retrieval alone nearer TabR's default configuration (TabR-S-D:
-    # width 265, 96 neighbours, dropout 0.39)
-    "search_retrieval_alone_wide": {
-        "initial_plans": RetrievalPlan(width=256, k=96, dropout=0.35),
-        "n_trials": 1,
-    },
-    # two retrieval networks (their own seeds; the library's defaults in
-    # session 9, since they beat one on all ten Ames folds of two seeds)
-    "search_ret2_bag5": {
-        "initial_plans": ["residual", "retrieval", "retrieval"],
-        "cv": 5,
-    },
-    # three retrieval networks (their own seeds) next to the residual one:
-    # the library's defaults since session 10
-    "search_ret3_bag5": {
-        "initial_plans": ["residual", "retrieval", "retrieval", "retrieval"],
-        "cv": 5,
-    },
-    # the retrieval alone trained nearer TabR (AdamW, learning rate 3e-4)
-    "search_retrieval_alone_adamw": {
-        "initial_plans": "retrieval",
-        "n_trials": 1,
-        "learning_rate": 3e-4,
-        "weight_decay": 1e-4,
-    },
-    # the defaults with the third retrieval network trained nearer TabR
-    # (AdamW, learning rate 3e-4; RetrievalPlan's own training fields)
-    "search_ret3_adamw_bag5": {
-        "initial_plans": [
-            "residual",
-            "retrieval",
-            "retrieval",
-            RetrievalPlan(learning_rate=3e-4, weight_decay=1e-4),
-        ],
-        "cv": 5,
-    },
-    # the defaults with the third retrieval network more local (8 nearest)
-    "search_ret3_k8_bag5": {
-        "initial_plans": ["residual", "retrieval", "retrieval", RetrievalPlan(k=8)],
-        "cv": 5,
-    },
-    # the defaults with every trial bagged over 8 folds (7/8 of the rows each)
-    "search_cv8": {"cv": 8},
-    # the defaults with twice the patience for every trial
-    "search_p20": {"n_iter_no_change": 20},
-    # four retrieval networks (their own seeds) next to the residual one
-    "search_ret4_bag5": {
-        "initial_plans": ["residual"] + ["retrieval"] * 4,
-        "cv": 5,
-    },
-    # three retrieval networks and twice the patience for every trial
-    "search_ret3_p20": {
-        "initial_plans": ["residual", "retrieval", "retrieval", "retrieval"],
-        "n_iter_no_change": 20,
-    },
-    # the defaults given up to 5 minutes a fold (issue #17's budget)
-    "search_res_bag5_t290": {"n_trials": 40, "max_time": 290},
-    # the defaults on a log target (names ending in _log, regression only)
-    "search_res_bag5_log": {},
-    # the default encoding through a pipeline, with 16 (as "auto") or 32 bins
-    "bins16_pipe": {"n_bins": 16},
-    "bins32_pipe": {"n_bins": 32},
-    "k8_cosine": {"lr_schedule": "warmup_cosine"},
-    "k8_b32": {"batch_size": 32},
-    # the TabM paper's starting point for small tables (ensembles.md)
-    "tabm_k8": {
-        "preprocessing": "piecewise_linear",
-        "n_members": 8,
-        "learning_rate": 2e-3,
-        "weight_decay": 3e-4,
-        "dropout": 0.1,
-        "batch_size": 32,
-        "n_iter_no_change": 16,
-    },
+#: The CSV the docs' tables are summaries of.
+DEFAULT_CSV = Path(__file__).resolve().parent / "results" / "defaults.csv"
+
+#: Our estimators, (regressor, classifier) by config name, at their defaults.
+ESTIMATORS: dict[str, tuple[type, type]] = {
+    "residual": (ResidualMLPRegressor, ResidualMLPClassifier),
+    "mixer": (MLPMixerRegressor, MLPMixerClassifier),
+    "search": (CerebrosRegressor, CerebrosClassifier),
 }
 
 
-def _ours(name: str, params: dict[str, Any]) -> Callable[[str, int], Any]:
-    regressor, classifier = {
-        "mixer": (MLPMixerRegressor, MLPMixerClassifier),
-        "search": (CerebrosRegressor, CerebrosClassifier),
-    }.get(name.split("_")[0], (ResidualMLPRegressor, ResidualMLPClassifier))
+def _ours(name: str) -> Callable[[str, int], Any]:
+    regressor, classifier = ESTIMATORS[name]
 
     def make(task: str, seed: int) -> Any:
         cls = regressor if task == "regression" else classifier
-        kwargs = dict(params)
-        n_bins = kwargs.pop("n_bins", None)
-        if n_bins is not None:
-            # the estimator's own encoding ("auto") with another number of bins
-            return make_pipeline(
-                make_tabular_preprocessor(numeric="piecewise_linear", n_bins=n_bins),
-                cls(random_state=seed, preprocessing=None, **kwargs),
-            )
-        model = cls(random_state=seed, **kwargs)
-        if task == "regression" and name.endswith("_log"):
-            # a log target (positive targets only), as LightGBM's 22,499 on Ames
-            return TransformedTargetRegressor(model, func=np.log, inverse_func=np.exp)
-        return model
+        return cls(random_state=seed)
 
     return make
 
@@ -225,7 +108,8 @@ def _catboost(task: str, seed: int) -> Any:
         if task == "regression"
         else catboost.CatBoostClassifier
     )
-    return _CatBoostFrame(cls(random_seed=seed, verbose=0, thread_count=2))
+    model = cls(random_seed=seed, verbose=0, thread_count=2, allow_writing_files=False)
+    return _CatBoostFrame(model)
 
 
 class _CatBoostFrame:
@@ -250,6 +134,7 @@ class _CatBoostFrame:
         return np.ravel(self.model.predict(self._prepare(X)[0]))
 
 
+#: The anchors: how to build one, and the package it needs (None: scikit-learn).
 ANCHORS: dict[str, tuple[Callable[[str, int], Any], str | None]] = {
     "hgb": (_hgb, None),
     "lightgbm": (_lightgbm, "lightgbm"),
@@ -257,47 +142,17 @@ ANCHORS: dict[str, tuple[Callable[[str, int], Any], str | None]] = {
 }
 
 
-def _tree_bins(task: str, seed: int) -> Any:
-    from .bench_ames_levers import TreeBinned
-
-    return TreeBinned(classifier=task == "classification", random_state=seed)
-
-
-def _ames_lever(name: str) -> Callable[[str, int], Any]:
-    """A regression candidate of ``bench_ames_levers``, by its name there."""
-
-    def make(task: str, seed: int) -> Any:
-        from .bench_ames_levers import CANDIDATES as LEVERS
-
-        if task != "regression":
-            raise SystemExit(f"The {name} prototype is a regressor only.")
-        return LEVERS[name](seed)
-
-    return make
-
-
-#: Prototypes that are not estimator settings (``bench_ames_levers``): the
-#: residual MLP on piecewise-linear bins placed by a tree on the target
-#: (PLE-T) or with four more bins in each column's top 1 %, the TabR-style
-#: learned retrieval network, and the mean of it and the tree-bins network.
-PROTOTYPES: dict[str, Callable[[str, int], Any]] = {
-    "tree_bins": _tree_bins,
-    **{n: _ames_lever(n) for n in ("tail_bins", "retrieval", "retrieval+tree_bins")},
-}
-
-
 def factory(name: str) -> Callable[[str, int], Any]:
+    """``make(task, seed)`` for a config name, or a clear exit."""
     if name in ANCHORS:
         make, needs = ANCHORS[name]
         if needs is not None and importlib.util.find_spec(needs) is None:
             raise SystemExit(f"{name} is not installed: pip install {needs}")
         return make
-    if name in PROTOTYPES:
-        return PROTOTYPES[name]
-    if name not in CANDIDATES:
-        known = sorted(CANDIDATES) + sorted(ANCHORS) + sorted(PROTOTYPES)
+    if name not in ESTIMATORS:
+        known = sorted(ESTIMATORS) + sorted(ANCHORS)
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
-    return _ours(name, CANDIDATES[name])
+    return _ours(name)
 
 
 def splits(dataset: Dataset, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -440,12 +295,13 @@ def blend_table(directory: Path, dataset_name: str, configs: list[str]) -> str:
         )
     saved: dict[str, dict[tuple[str, str], dict[str, np.ndarray]]] = {}
     for config in configs:
-        prefix = f"{dataset_name}_{config}_s"
+        name = re.compile(rf"{re.escape(f'{dataset_name}_{config}')}_s(\d+)_f(\d+)")
         saved[config] = {}
-        for path in sorted(directory.glob(f"{prefix}*_f*.npz")):
-            seed, fold = path.stem[len(prefix) :].split("_f")
-            with np.load(path) as data:
-                saved[config][seed, fold] = dict(data)
+        for path in sorted(directory.glob("*.npz")):
+            match = name.fullmatch(path.stem)
+            if match:
+                with np.load(path) as data:
+                    saved[config][match.groups()] = dict(data)
     pairs = sorted(set.intersection(*(set(v) for v in saved.values())))
     if not pairs:
         raise SystemExit(
@@ -483,12 +339,22 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and value != value else value
 
 
-def _cells(path: Path) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
+#: Which rows of the CSV a table summarises: data sets, configs, seeds, and
+#: the number of first folds (None: all).
+Selection = dict[str, Any]
+
+
+def _cells(
+    path: Path, select: Selection | None = None
+) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
     """Data sets, configs and the text of each (data set, config) cell."""
+    select = select or {}
     with path.open() as f:
-        rows = list(csv.DictReader(f))
+        rows = [r for r in csv.DictReader(f) if _selected(r, select)]
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     configs = list(dict.fromkeys(r["config"] for r in rows))
+    if select.get("configs"):
+        configs = [c for c in select["configs"] if c in configs]
     cells = {}
     for name in datasets:
         for config in configs:
@@ -507,9 +373,19 @@ def _cells(path: Path) -> tuple[list[str], list[str], dict[tuple[str, str], str]
     return datasets, configs, cells
 
 
-def table(path: Path) -> str:
+def _selected(row: dict[str, str], select: Selection) -> bool:
+    if select.get("datasets") and row["dataset"] not in select["datasets"]:
+        return False
+    if select.get("configs") and row["config"] not in select["configs"]:
+        return False
+    if select.get("seeds") and int(row["seed"]) not in select["seeds"]:
+        return False
+    return not select.get("folds") or int(row["fold"]) < select["folds"]
+
+
+def table(path: Path, select: Selection | None = None) -> str:
     """Mean ± std of the score and median fit seconds, a row per data set."""
-    datasets, configs, cells = _cells(path)
+    datasets, configs, cells = _cells(path, select)
     lines = [
         "| data set | " + " | ".join(configs) + " |",
         "|---|" + "---|" * len(configs),
@@ -520,9 +396,9 @@ def table(path: Path) -> str:
     return "\n".join(lines)
 
 
-def rst_table(path: Path) -> str:
+def rst_table(path: Path, select: Selection | None = None) -> str:
     """The same table as a reStructuredText list-table, for the docs."""
-    datasets, configs, cells = _cells(path)
+    datasets, configs, cells = _cells(path, select)
     lines = [".. list-table::", "   :header-rows: 1", ""]
     for row in [["data set", *configs]] + [
         [name, *(cells[name, c] for c in configs)] for name in datasets
@@ -534,14 +410,17 @@ def rst_table(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
-    parser.add_argument("--configs", nargs="+", default=["today", "hgb"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
-        "--out",
-        default=os.path.join("benchmarks", "results", "defaults", "defaults.csv"),
+        "--datasets", nargs="+", help="default: every data set of the harness"
     )
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        help=f"of {', '.join([*ESTIMATORS, *ANCHORS])}; default: residual hgb",
+    )
+    parser.add_argument("--seeds", nargs="+", type=int, help="default: 0 1 2")
+    parser.add_argument("--folds", type=int, help="the first FOLDS of 5 (default 5)")
+    parser.add_argument("--out", default=str(DEFAULT_CSV), help="the CSV to append to")
     parser.add_argument(
         "--trials-dir",
         help="save each search's trials (ranks, ensemble weights) here as JSON",
@@ -557,16 +436,34 @@ def main(argv: list[str] | None = None) -> None:
         help="print RMSE of these configs and of their mean from "
         "--predictions-dir (first of --datasets) and stop",
     )
-    parser.add_argument("--table-only", action="store_true")
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="summarise --out without fitting (only the rows asked for)",
+    )
     parser.add_argument("--rst", action="store_true", help="print a list-table")
     args = parser.parse_args(argv)
     if args.blend:
         if not args.predictions_dir:
             parser.error("--blend reads --predictions-dir; give it")
-        print(blend_table(Path(args.predictions_dir), args.datasets[0], args.blend))
+        datasets = args.datasets or list(DATASETS)
+        print(blend_table(Path(args.predictions_dir), datasets[0], args.blend))
         return
-    path = Path(args.out) if args.table_only else run(args)
-    print(rst_table(path) if args.rst else table(path))
+    select = {
+        "datasets": args.datasets,
+        "configs": args.configs,
+        "seeds": args.seeds,
+        "folds": args.folds,
+    }
+    if not args.table_only:
+        args.datasets = args.datasets or list(DATASETS)
+        args.configs = args.configs or ["residual", "hgb"]
+        args.seeds = args.seeds if args.seeds is not None else [0, 1, 2]
+        args.folds = args.folds or 5
+        run(args)
+    print(
+        rst_table(Path(args.out), select) if args.rst else table(Path(args.out), select)
+    )
 
 
 if __name__ == "__main__":

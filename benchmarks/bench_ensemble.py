@@ -1,6 +1,6 @@
 """Ames: the Cerebros search's ensemble of trials against its best single trial.
 
-Run ``KERAS_BACKEND=jax python benchmarks/bench_ensemble.py`` (JAX fits 2.3 to
+Run ``KERAS_BACKEND=jax python -m benchmarks.bench_ensemble`` (JAX fits 2.3 to
 3.2 times faster than TensorFlow here). On the raw Ames frame of
 :func:`sklearn_cerebros.datasets.load_ames` with ``KFold(5, shuffle=True,
 random_state=0)``, each fold runs one ``CerebrosRegressor(random_state=0)``

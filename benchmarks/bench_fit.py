@@ -1,6 +1,6 @@
 """Fit time against raw Keras, and prediction latency.
 
-Run ``python benchmarks/bench_fit.py`` (add ``--repeats 5`` for steadier
+Run ``python -m benchmarks.bench_fit`` (add ``--repeats 5`` for steadier
 medians). Each side first fits ``--warmup`` times untimed (default 1), so that one-off
 costs such as a backend's first compilation are not charged to whichever
 side runs first. It prints two Markdown tables:
@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -113,8 +114,9 @@ def run_backends(backends: list[str], argv: list[str]) -> None:
         print(f"\n# Backend {backend}\n", flush=True)
         env = {**os.environ, "KERAS_BACKEND": backend}
         out = subprocess.run(
-            [sys.executable, __file__, *argv, "--json-line"],
+            [sys.executable, "-m", "benchmarks.bench_fit", *argv, "--json-line"],
             env=env,
+            cwd=Path(__file__).resolve().parents[1],
             capture_output=True,
             text=True,
         )

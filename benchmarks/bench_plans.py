@@ -1,6 +1,6 @@
 """Cost of drawing and building Cerebros plans, and how big default plans are.
 
-Run ``python benchmarks/bench_plans.py`` (``--help`` for the options). It
+Run ``python -m benchmarks.bench_plans`` (``--help`` for the options). It
 prints a Markdown table with
 
 1. the time to sample one plan from the default :class:`CerebrosSpace`

@@ -1,41 +1,25 @@
-"""CerebrosRegressor: Ames quality under a time budget, trial throughput, memory.
+"""CerebrosRegressor: trials a minute with one and two workers, memory over time.
 
-Run ``python benchmarks/bench_search.py`` (``--help`` for the options). Three
-parts, each alone with ``--part cv``, ``--part throughput`` or
-``--part memory`` (the default ``--part all`` runs them in that order):
+Run ``python -m benchmarks.bench_search`` (``--help`` for the options). Two
+parts, each alone with ``--part throughput`` or ``--part memory`` (the default
+``--part all`` runs both); ``python -m benchmarks --study speed`` runs them too.
 
-``cv``
-    Ames cross validation (the first ``--folds`` folds of ``KFold(5,
-    shuffle=True, random_state=0)``, as in ``bench_ames.py``) of
-    ``CerebrosRegressor(n_trials=--n-trials, max_time=--max-time,
-    random_state=0)`` on the raw frame, next to
-    ``HistGradientBoostingRegressor(categorical_features="from_dtype")`` (plain
-    and log target) and ``ResidualMLPRegressor(random_state=0)``: RMSE in
-    dollars and fit time per fold, plus the trials each search finished and
-    whether the budget stopped it. ``max_time`` stops *starting* trials, so a
-    fit can overrun it by the trials running at that moment and the final
-    model build. The full profile (5 folds, 300 s a fold, 30 trials) needs
-    roughly half an hour on 2 cores; ``--folds 2 --max-time 120 --n-trials 8``
-    is a reduced one of under 5 minutes.
 ``throughput``
     The same small search (``--throughput-trials`` small networks on a
     ``--subset-rows`` row sample of Ames, same seed) with ``n_jobs=1`` and
     ``n_jobs=2``, ``--repeats`` times interleaved: trials per minute of the
     search loop (``search_time_``), the mean time inside one trial, and the
     ratio n_jobs=2 / n_jobs=1. The first ``n_jobs=2`` run also starts the
-    joblib worker processes (each imports TensorFlow); later runs reuse them.
+    joblib worker processes (each imports Keras); later runs reuse them.
     It also checks that both give the same trial scores.
 ``memory``
-    One long search of ``--memory-trials`` small trials, run three ways, each
-    in a fresh process (``--memory-where``): every trial in the calling
-    process (``in-process``, what the search did before it ran long searches
-    in a worker), ``n_jobs=1`` as it is now (``worker``: a search of more than
-    20 trials trains them in one loky worker process) and ``n_jobs=2``. A
-    0.1 s sampler thread reads the resident set size (RSS) of the process and
-    of its worker processes, and the number of finished trials from the
-    search's ``trials.jsonl``; the table shows both after trial 1, 10, 20, ...
-    and the last, so one can see whether memory stays flat, plus the growth
-    per trial from trial 10 on and the peaks.
+    One long search of ``--memory-trials`` small trials, each way in a fresh
+    process (``--memory-where``): ``n_jobs=1`` (a search of more than 20
+    trials trains them in one loky worker process) and ``n_jobs=2``. A 0.1 s
+    sampler thread reads the resident set size (RSS) of the process and of
+    its worker processes, and the number of finished trials from the search's
+    ``trials.jsonl``; the table shows both after trial 1, 10, 20, ... and the
+    last, plus the growth per trial from trial 10 on and the peaks.
 
 TensorFlow's own thread pools are set by the environment variables
 ``TF_NUM_INTRAOP_THREADS`` and ``TF_NUM_INTEROP_THREADS``, which joblib's
@@ -58,23 +42,15 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_ames beside us
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
-from bench_ames import (  # noqa: E402
-    MODELS,
-    ames_folds,
-    cross_validate,
-    environment_lines,
-    load_average,
-    markdown_table,
-    write_csv,
-)
 
 from sklearn_cerebros import CerebrosRegressor  # noqa: E402
 from sklearn_cerebros.datasets import load_ames  # noqa: E402
+
+from ._runner import environment_lines  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -99,6 +75,10 @@ def subset(X, y, n_rows: int):
     return X.iloc[rows], y.iloc[rows]
 
 
+def load_average() -> str:
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def part_header(title: str) -> float:
     print(f"\n## {title}\n")
     print(f"Load average (1, 5, 15 min) at start: {load_average()}  ")
@@ -110,75 +90,6 @@ def part_footer(start: float) -> None:
         f"\nLoad average at end: {load_average()}; "
         f"part wall time {(time.perf_counter() - start) / 60:.1f} min"
     )
-
-
-# -- (a) cross validation ------------------------------------------------------------
-def search_info(est: CerebrosRegressor) -> dict[str, Any]:
-    return {
-        "n_trials_done": est.n_trials_,
-        "budget_exhausted": est.time_budget_exhausted_,
-        "search_time": est.search_time_,
-        "best_val_rmse": -est.best_score_,
-    }
-
-
-def part_cv(args: argparse.Namespace, X, y) -> None:
-    start = part_header(
-        f"Ames CV: CerebrosRegressor with max_time={args.max_time:g} s per fold"
-    )
-    folds = ames_folds(X, 5, args.folds)
-    cerebros_label = (
-        f"`CerebrosRegressor(n_trials={args.n_trials}, "
-        f"max_time={args.max_time:g}, n_jobs={args.n_jobs})`"
-    )
-
-    def cerebros():
-        return CerebrosRegressor(
-            n_trials=args.n_trials,
-            n_generations=args.n_generations,
-            max_time=args.max_time,
-            n_jobs=args.n_jobs,
-            random_state=0,
-        )
-
-    results = {
-        "cerebros": cross_validate("cerebros", cerebros, X, y, folds, search_info)
-    }
-    for name in ("hgb", "hgb_log", "residual_mlp"):
-        results[name] = cross_validate(name, MODELS[name][1], X, y, folds)
-    labels = {name: MODELS[name][0] for name in MODELS}
-    labels["cerebros"] = cerebros_label
-
-    def trials(rows):
-        if "n_trials_done" not in rows[0]:
-            return ""
-        return ", ".join(
-            f"{r['n_trials_done']}{' (budget)' if r['budget_exhausted'] else ''}"
-            for r in rows
-        )
-
-    def over_budget(rows):
-        if "search_time" not in rows[0]:
-            return ""
-        return f"{max(r['fit_time'] for r in rows):.0f} s"
-
-    print(
-        f"Ames, {len(X):,} rows; first {len(folds)} of 5 folds of "
-        f"KFold(5, shuffle=True, random_state=0); n_generations="
-        f"{args.n_generations}; RMSE in dollars\n"
-    )
-    print(
-        markdown_table(
-            results,
-            labels,
-            "hgb",
-            {"trials done per fold": trials, "longest fit": over_budget},
-        )
-    )
-    if args.out:
-        write_csv(args.out, [row for rows in results.values() for row in rows])
-        print(f"\nPer-fold rows written to {args.out}")
-    part_footer(start)
 
 
 # -- (b) throughput ------------------------------------------------------------------
@@ -316,8 +227,7 @@ def checkpoints(n: int) -> list[int]:
 
 
 WHERE = {
-    "in-process": "n_jobs=1, every trial in this process (the search before #4)",
-    "worker": "n_jobs=1, trials in one loky worker process (today's default)",
+    "worker": "n_jobs=1, trials in one loky worker process",
     "n_jobs=2": "n_jobs=2, loky worker processes",
 }
 
@@ -326,22 +236,19 @@ def part_memory(args: argparse.Namespace, X, y) -> None:
     """Run each memory mode in a fresh process, so none inherits another's."""
     start = part_header(f"Memory over a search of {args.memory_trials} small trials")
     for where in args.memory_where:
-        cmd = [sys.executable, __file__, "--part", "memory-one", "--where", where]
+        cmd = [sys.executable, "-m", "benchmarks.bench_search", "--part", "memory-one"]
+        cmd += ["--where", where]
         cmd += ["--memory-trials", str(args.memory_trials)]
         cmd += ["--small-epochs", str(args.small_epochs)]
         cmd += ["--subset-rows", str(args.subset_rows)]
         sys.stdout.flush()
-        subprocess.run(cmd, check=True)
+        subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])
     part_footer(start)
 
 
 def part_memory_one(args: argparse.Namespace, X, y) -> None:
     import tempfile
 
-    from sklearn_cerebros.search import runner as _trials
-
-    if args.where == "in-process":
-        _trials.IN_PROCESS_TRIALS = 10**9
     Xs, ys = subset(X, y, args.subset_rows)
     proc = psutil.Process()
     before_own, _ = rss_bytes(proc)
@@ -400,18 +307,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--part",
-        choices=["all", "cv", "throughput", "memory", "memory-one"],
+        choices=["all", "throughput", "memory", "memory-one"],
         default="all",
     )
-    cv = parser.add_argument_group("cv")
-    cv.add_argument("--folds", type=int, default=5, help="first FOLDS of 5 folds")
-    cv.add_argument(
-        "--max-time", type=float, default=300.0, help="search budget per fold, s"
-    )
-    cv.add_argument("--n-trials", type=int, default=30)
-    cv.add_argument("--n-generations", type=int, default=2)
-    cv.add_argument("--n-jobs", type=int, default=1, help="n_jobs of the search")
-    cv.add_argument("--out", help="write the per-fold CV rows to this CSV")
     small = parser.add_argument_group("throughput and memory")
     small.add_argument("--subset-rows", type=int, default=1000)
     small.add_argument("--small-epochs", type=int, default=20)
@@ -422,7 +320,7 @@ def main() -> None:
         "--memory-where",
         nargs="+",
         choices=sorted(WHERE),
-        default=["in-process", "worker", "n_jobs=2"],
+        default=["worker", "n_jobs=2"],
         help="where the memory part's trials run, each in a fresh process",
     )
     small.add_argument("--where", choices=sorted(WHERE), help=argparse.SUPPRESS)
@@ -432,8 +330,6 @@ def main() -> None:
     if args.part != "memory-one":
         for line in environment_lines():
             print(line + "  ")
-    if args.part in ("all", "cv"):
-        part_cv(args, X, y)
     if args.part in ("all", "throughput"):
         part_throughput(args, X, y)
     if args.part in ("all", "memory"):

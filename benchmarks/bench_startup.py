@@ -1,6 +1,6 @@
 """What a new user waits for: import, first fit, warm fit, first predict.
 
-Run ``python benchmarks/bench_startup.py --backends tensorflow jax``. Each run
+Run ``python -m benchmarks.bench_startup --backends tensorflow jax``. Each run
 is a fresh Python process that, on the first 2,000 rows of the Ames table,
 
 1. imports the package and its Keras backend (``import_s``);

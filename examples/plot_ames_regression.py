@@ -131,7 +131,9 @@ print(comparison.to_string(float_format="{:,.0f}".format))
 # sales at 160,000 to 185,000 dollars, far below what their size suggests.
 # Trees cannot predict beyond the prices they saw, while a network
 # extrapolates along every large feature, so such houses cost the network
-# more. The soft clipping of the inputs limits this; it does not remove it.
+# more. The default piecewise-linear encoding holds each numeric feature
+# constant beyond the training range, which limits this; it does not remove
+# it, since a large house is large in many columns at once.
 large = X_test["Gr_Liv_Area"].to_numpy() > 4000
 fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
 lim = [0, max(y_test.max(), pred_net.max(), pred_hgb.max()) * 1.05]

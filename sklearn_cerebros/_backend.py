@@ -24,11 +24,13 @@ import keras``), so the first of them decides how the backend starts:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 __all__ = ["jax_cache_dir", "keras"]
 
@@ -38,6 +40,55 @@ def _quiet_requested() -> bool:
         return int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")) >= 1
     except ValueError:
         return False
+
+
+class _StderrWhileSilenced(io.TextIOBase):
+    """``sys.stderr`` while descriptor 2 is silenced, and for whoever kept it.
+
+    While Keras imports, it writes to a duplicate of the real descriptor 2, so
+    a Python warning raised meanwhile still reaches the user. A library may
+    keep the object it found as ``sys.stderr`` (TensorFlow's logger binds a
+    ``logging.StreamHandler`` to it), so once released it forwards every write
+    to whatever ``sys.stderr`` is then, instead of being closed under it.
+    """
+
+    def __init__(self, file: io.TextIOBase) -> None:
+        super().__init__()
+        self._file: io.TextIOBase | None = file
+
+    def _target(self) -> Any:
+        if self._file is not None:
+            return self._file
+        current = sys.stderr
+        return sys.__stderr__ if current is self or current is None else current
+
+    def release(self) -> None:
+        """Close the duplicate descriptor; forward to ``sys.stderr`` from now on."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def write(self, text: str) -> int:
+        target = self._target()
+        return 0 if target is None else target.write(text)
+
+    def flush(self) -> None:
+        target = self._target()
+        if target is not None:
+            target.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        target = self._target()
+        return target is not None and target.isatty()
+
+    def fileno(self) -> int:
+        target = self._target()
+        if target is None:
+            raise OSError("sys.stderr has no file descriptor.")
+        return target.fileno()
 
 
 @contextlib.contextmanager
@@ -57,17 +108,21 @@ def _native_stderr_silenced() -> Iterator[None]:
     saved_fd = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     python_stderr = sys.stderr
+    stand_in = None
     try:
         os.dup2(devnull, 2)
         if python_on_fd2:
-            sys.stderr = open(
-                os.dup(saved_fd), "w", buffering=1, errors="backslashreplace"
+            stand_in = _StderrWhileSilenced(
+                open(os.dup(saved_fd), "w", buffering=1, errors="backslashreplace")
             )
+            sys.stderr = stand_in
         yield
     finally:
-        if sys.stderr is not python_stderr:
-            sys.stderr.close()
-            sys.stderr = python_stderr
+        if stand_in is not None:
+            stand_in.flush()
+            if sys.stderr is stand_in:
+                sys.stderr = python_stderr
+            stand_in.release()
         os.dup2(saved_fd, 2)
         os.close(saved_fd)
         os.close(devnull)

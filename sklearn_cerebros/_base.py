@@ -37,7 +37,10 @@ from ._backend import keras
 from ._compat import _check_sample_weight, _fit_context, validate_data
 from ._fast_tabular import transform_table
 from ._input_checks import (
+    check_cell_types,
     check_class_labels,
+    check_frame_at_predict,
+    check_has_columns,
     check_numeric_columns,
     check_numeric_target,
     check_time_columns,
@@ -162,7 +165,9 @@ class BaseNetwork(BaseEstimator, ABC):
 
         Sparse input stays sparse (see :meth:`_transform_sparse`).
         """
+        check_has_columns(X)
         check_time_columns(X)
+        check_cell_types(X)
         if self._has_base_model():
             if self.preprocessing in ("standard", "robust", "piecewise_linear"):
                 raise ValueError(
@@ -187,6 +192,13 @@ class BaseNetwork(BaseEstimator, ABC):
             X = X.toarray()
         if self._uses_tabular():
             is_frame = isinstance(X, pd.DataFrame)
+            if not reset:
+                check_frame_at_predict(
+                    X, getattr(self, "preprocessor_", None), type(self).__name__
+                )
+            elif not is_frame:
+                # text in an array: only a frame's text columns are encoded
+                check_numeric_columns(X, self.preprocessing, encodes_frames=True)
             checked = validate_data(
                 self,
                 X,

@@ -146,8 +146,8 @@ def preprocessing_doc(tail: str = "") -> str:
         to extremes). ``"robust"``: robustly scaled and softly clipped.
         ``"auto"`` is ``"piecewise_linear"``, which was better on 6 of the 7
         benchmark tables and within one standard deviation on the seventh
-        (docs: Benchmarks, "Defaults"). ``"standard"``: numeric input only,
-        standardised. ``None``: numeric input only, used as given (a strict
-        numeric estimator)."""
+        (docs: Benchmarks, "How the defaults were chosen"). ``"standard"``:
+        numeric input only, standardised. ``None``: numeric input only, used
+        as given (a strict numeric estimator)."""
         + tail
     )

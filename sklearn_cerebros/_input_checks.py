@@ -16,12 +16,19 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = [
+    "check_cell_types",
     "check_class_labels",
+    "check_frame_at_predict",
+    "check_has_columns",
     "check_numeric_columns",
     "check_numeric_target",
     "check_time_columns",
     "warn_if_unscaled",
 ]
+
+# Values that a column cannot hold as one cell: a network takes one number or
+# one category per cell, and str() of a container is no category.
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series)
 
 #: Inputs passed unscaled (``preprocessing=None``) beyond this absolute value
 #: draw a warning: a network's initial weights expect features of order 1.
@@ -54,6 +61,82 @@ def check_time_columns(X: Any) -> None:
         )
 
 
+def check_has_columns(X: Any) -> None:
+    """Refuse a DataFrame with no columns, saying so.
+
+    Raises
+    ------
+    ValueError
+        With the frame's shape.
+    """
+    if isinstance(X, pd.DataFrame) and X.shape[1] == 0:
+        raise ValueError(
+            f"X is a DataFrame with no columns (shape {X.shape}): a network "
+            "needs at least one feature column."
+        )
+
+
+def check_cell_types(X: Any) -> None:
+    """Refuse a DataFrame column whose cells are containers (lists, dicts ...).
+
+    Such a column would otherwise be read as text and one-hot encoded by the
+    string form of each container. Arrays are left to NumPy, whose own error
+    ("float() argument must be a string or a real number, not 'list'") is
+    what scikit-learn's checks expect.
+
+    Raises
+    ------
+    TypeError
+        Naming the column, the container type and an example value.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return
+    for name, dtype in X.dtypes.items():
+        if not pd.api.types.is_object_dtype(dtype):
+            continue
+        bad = next((v for v in X[name].to_numpy() if isinstance(v, _CONTAINERS)), None)
+        if bad is not None:
+            shown = repr(bad)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise TypeError(
+                f"Column {name!r} of X holds {type(bad).__name__} values such as "
+                f"{shown}, but each cell must be one number or one category. "
+                "Expand the values into columns of their own (for example with "
+                "pandas' Series.explode or DataFrame(X[col].tolist())), or join "
+                "them into one string if the whole value is a category."
+            )
+
+
+def check_frame_at_predict(X: Any, preprocessor: Any, estimator_name: str) -> None:
+    """Refuse an array where ``fit`` saw a DataFrame with text columns.
+
+    The tabular preprocessor one-hot encodes a frame's text and categorical
+    columns by name and dtype; an array carries neither, so NumPy would fail
+    on the first text value without saying why.
+
+    Raises
+    ------
+    ValueError
+        Naming the columns ``fit`` saw and what to pass instead.
+    """
+    if isinstance(X, pd.DataFrame):
+        return
+    cleaner = getattr(preprocessor, "named_steps", {}).get("clean")
+    categorical = getattr(cleaner, "categorical_columns_", None)
+    names = getattr(cleaner, "feature_names_in_", None)
+    if not categorical or names is None:
+        return
+    shown = ", ".join(repr(c) for c in categorical[:5])
+    shown += ", ..." if len(categorical) > 5 else ""
+    given = "a NumPy array" if isinstance(X, np.ndarray) else f"a {type(X).__name__}"
+    raise ValueError(
+        f"X is {given}, but this {estimator_name} was fitted on a "
+        f"DataFrame with text or categorical columns ({shown}), which are "
+        "encoded by name. Pass X as a DataFrame with the columns seen in fit "
+        "(feature_names_in_)."
+    )
+
+
 def _first_non_number(values: np.ndarray) -> Any | None:
     """The first text entry of ``values`` that does not read as a number, or None."""
     for value in values:
@@ -66,11 +149,14 @@ def _first_non_number(values: np.ndarray) -> Any | None:
     return None
 
 
-def check_numeric_columns(X: Any, preprocessing: str | None) -> None:
+def check_numeric_columns(
+    X: Any, preprocessing: str | None, encodes_frames: bool = False
+) -> None:
     """Refuse a column that holds text when only numbers are taken.
 
     ``X`` is a DataFrame or an object array; other inputs are left to
-    scikit-learn's checks.
+    scikit-learn's checks. With ``encodes_frames`` (a ``preprocessing`` that
+    one-hot encodes a DataFrame's text columns), the advice is to pass one.
 
     Raises
     ------
@@ -92,12 +178,20 @@ def check_numeric_columns(X: Any, preprocessing: str | None) -> None:
         return
     for label, values in columns:
         bad = _first_non_number(values)
-        if bad is not None:
+        if bad is None:
+            continue
+        if encodes_frames:
             raise ValueError(
-                f"Column {label} of X holds non-numeric values such as {bad!r}, "
-                f"but preprocessing={preprocessing!r} takes numbers only. Use "
-                "preprocessing='auto' to one-hot encode it, or encode it first."
+                f"Column {label} of X holds non-numeric values such as {bad!r}. "
+                f"preprocessing={preprocessing!r} one-hot encodes the text "
+                "columns of a pandas DataFrame, which says which columns are "
+                "text: pass X as a DataFrame, or encode the column first."
             )
+        raise ValueError(
+            f"Column {label} of X holds non-numeric values such as {bad!r}, "
+            f"but preprocessing={preprocessing!r} takes numbers only. Use "
+            "preprocessing='auto' to one-hot encode it, or encode it first."
+        )
 
 
 def check_numeric_target(y: Any, estimator_name: str) -> None:

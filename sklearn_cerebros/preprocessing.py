@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._input_checks import check_cell_types
 from ._ple import PiecewiseLinearEncoder
 
 __all__ = [
@@ -380,6 +381,7 @@ class TabularFrameCleaner(TransformerMixin, BaseEstimator):
             or if ``X`` has no rows.
         """
         X = _check_table(X)
+        check_cell_types(X)
         validate_data(self, X, skip_check_array=True, reset=True)
         frame = self._as_frame(X, names=None)
         numeric: list[str] = []

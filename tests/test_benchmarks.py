@@ -2,7 +2,6 @@
 
 import csv
 import json
-import re
 
 import keras
 import numpy as np
@@ -349,82 +348,57 @@ def test_bench_defaults_tables_summarise_the_csv(tmp_path):
 
     path = tmp_path / "defaults.csv"
     rows = [
-        ["ames", "today", 0, 0, 30000.0, 4.0, "tensorflow"],
-        ["ames", "today", 0, 1, 20000.0, 6.0, "tensorflow"],
-        ["ames", "ple_k8", 0, 0, 24000.0, 10.0, "tensorflow"],
-        ["wine", "today", 0, 0, 0.9, 1.0, "tensorflow"],
+        ["ames", "residual", 0, 0, 30000.0, 4.0, "tensorflow"],
+        ["ames", "residual", 0, 1, 20000.0, 6.0, "tensorflow"],
+        ["ames", "residual", 1, 0, 26000.0, 6.0, "tensorflow"],
+        ["ames", "hgb", 0, 0, 24000.0, 10.0, "tensorflow"],
+        ["wine", "residual", 0, 0, 0.9, 1.0, "tensorflow"],
     ]
     path.write_text(
         ",".join(FIELDS) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)
     )
     md = table(path).splitlines()
-    assert md[0] == "| data set | today | ple_k8 |"
-    assert md[2] == "| ames | 25,000 ± 7,071 (5 s, n=2) | 24,000 ± 0 (10 s, n=1) |"
+    assert md[0] == "| data set | residual | hgb |"
+    assert md[2] == "| ames | 25,333 ± 5,033 (6 s, n=3) | 24,000 ± 0 (10 s, n=1) |"
     assert md[3] == "| wine | 0.9 ± 0 (1 s, n=1) |  |"
     rst = rst_table(path)
-    assert "   * - ames\n     - 25,000 ± 7,071 (5 s, n=2)" in rst
+    assert "   * - ames\n     - 25,333 ± 5,033 (6 s, n=3)" in rst
+    # a table of some rows only: the first fold of seed 0, configs in the order asked
+    only = table(path, {"configs": ["hgb", "residual"], "seeds": [0], "folds": 1})
+    assert only.splitlines()[0] == "| data set | hgb | residual |"
+    assert "| ames | 24,000 ± 0 (10 s, n=1) | 30,000 ± 0 (4 s, n=1) |" in only
 
 
-def test_ames_levers_level_edges_cut_at_the_quantiles_and_restore():
-    import sklearn_cerebros._ple as ple
-    from benchmarks.bench_ames_levers import TAIL_LEVELS, _level_edges
-    from sklearn_cerebros.preprocessing import PiecewiseLinearEncoder
+def test_bench_defaults_builds_each_estimator_at_its_defaults():
+    from benchmarks.bench_defaults import ESTIMATORS, factory
 
-    column = np.arange(1000.0)[:, None]
-    original = ple._quantile_edges
-    with _level_edges(TAIL_LEVELS):
-        edges = PiecewiseLinearEncoder().fit(column).bin_edges_[0]
-    assert ple._quantile_edges is original
-    np.testing.assert_allclose(edges, np.quantile(column[:, 0], TAIL_LEVELS))
-    assert edges[-2] == pytest.approx(998.001)  # the 99.9 % quantile
-    # a column of few values keeps one edge per value
-    with _level_edges(TAIL_LEVELS):
-        few = PiecewiseLinearEncoder().fit(np.array([[0.0], [1.0], [1.0]]))
-    np.testing.assert_array_equal(few.bin_edges_[0], [0.0, 1.0])
+    for name, classes in ESTIMATORS.items():
+        for task, cls in zip(("regression", "classification"), classes, strict=True):
+            built = factory(name)(task, 3)
+            assert type(built) is cls
+            assert built.get_params() == cls(random_state=3).get_params()
+    with pytest.raises(SystemExit, match="Unknown config 'ple_k8'; known: mixer"):
+        factory("ple_k8")
 
 
-def test_ames_levers_ceiling_beats_every_candidate_it_weighs(tmp_path, capsys):
-    from benchmarks.bench_ames_levers import ceiling
-    from sklearn_cerebros.datasets import load_ames
+def test_committed_results_hold_the_figures_the_readme_quotes():
+    from benchmarks.bench_defaults import DEFAULT_CSV, ESTIMATORS, table
 
-    y = np.asarray(load_ames(return_X_y=True)[1], dtype=float)
-    rng = np.random.default_rng(0)
-    # two networks wrong in opposite directions, and an anchor
-    np.save(tmp_path / "a.npy", y + 20000 + rng.normal(0, 5000, len(y)))
-    np.save(tmp_path / "b.npy", y - 20000 + rng.normal(0, 5000, len(y)))
-    np.save(tmp_path / "hgb.npy", y + rng.normal(0, 30000, len(y)))
-    ceiling(str(tmp_path))
-    rmse = {}
-    for line in capsys.readouterr().out.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 3 and cells[1].replace(",", "").isdigit():
-            rmse[cells[0]] = int(cells[1].replace(",", ""))
-    assert rmse["a alone"] > 20000 and rmse["b alone"] > 20000
-    # half of each cancels the offsets: only the noise is left
-    assert rmse["best weights over the networks"] < 5000
-    assert rmse["the same with HGB"] <= rmse["best weights over the networks"]
-    assert "the networks' blend, HGB on the 5 giants" in rmse
-
-
-def test_ames_levers_refuse_what_they_cannot_do(capsys):
-    from benchmarks._retrieval import Blend, RetrievalRegressor
-    from benchmarks.bench_ames_levers import main as levers
-    from benchmarks.bench_defaults import factory
-
-    with pytest.raises(SystemExit):
-        levers(["--configs", "--ceiling"])
-    assert (
-        "--ceiling reads the predictions saved in --oof-dir" in capsys.readouterr().err
+    with DEFAULT_CSV.open() as f:
+        rows = list(csv.DictReader(f))
+    assert {r["config"] for r in rows} <= {*ESTIMATORS, "hgb", "lightgbm", "catboost"}
+    ames = {"datasets": ["ames"]}
+    assert "| ames | 24,542 ± 3,267 " in table(
+        DEFAULT_CSV, {**ames, "configs": ["residual"]}
     )
-    # the regression-only prototypes name themselves on a classification table
-    for name in ("tail_bins", "retrieval", "retrieval+tree_bins"):
-        with pytest.raises(
-            SystemExit, match=re.escape(f"The {name} prototype is a regressor")
-        ):
-            factory(name)("classification", 0)
-    assert isinstance(factory("retrieval")("regression", 3), RetrievalRegressor)
-    with pytest.raises(ValueError, match="at least one estimator in `estimators`"):
-        Blend([]).fit(np.zeros((3, 1)), np.zeros(3))
+    for config, seed, figure in [
+        ("search", 0, "22,517"),
+        ("search", 1, "22,679"),
+        ("hgb", 0, "23,874"),
+        ("catboost", 0, "22,969"),
+    ]:
+        cell = table(DEFAULT_CSV, {**ames, "configs": [config], "seeds": [seed]})
+        assert f"| ames | {figure} ± " in cell, (config, seed)
 
 
 def test_bench_defaults_saves_each_search_s_trials(tmp_path):

@@ -99,6 +99,47 @@ def test_tensorflow_start_and_fit_print_nothing_to_stderr():
     assert json.loads(out.stdout) == {"tensorflow": True, "level": "3"}
 
 
+def test_a_tensorflow_warning_after_import_prints_as_a_warning():
+    # TensorFlow's logger binds a handler to the sys.stderr it finds at import,
+    # which is ours while Keras imports quietly: it must still work after.
+    out = _run(
+        """
+        import sklearn_cerebros
+        from sklearn_cerebros import ResidualMLPRegressor
+        import tensorflow as tf
+        tf.get_logger().warning("a warning of the user's")
+        """,
+        KERAS_BACKEND="tensorflow",
+        TF_CPP_MIN_LOG_LEVEL=None,
+    )
+    assert "a warning of the user's" in out.stderr
+    assert "Logging error" not in out.stderr
+
+
+def test_several_models_predicting_do_not_warn_of_retracing():
+    # Each model's compiled forward pass is traced once; TensorFlow must not
+    # count the traces of different models as one function retracing.
+    out = _run(
+        """
+        import numpy as np
+        from sklearn_cerebros import ResidualMLPRegressor
+        X = np.random.default_rng(0).normal(size=(40, 3))
+        models = [
+            ResidualMLPRegressor(n_blocks=1, width=8, n_members=1, epochs=1,
+                                 random_state=seed).fit(X, X.sum(axis=1))
+            for seed in range(7)
+        ]
+        for _ in range(3):
+            for model in models:
+                model.predict(X[:5])
+        """,
+        KERAS_BACKEND="tensorflow",
+        TF_CPP_MIN_LOG_LEVEL=None,
+    )
+    assert "retracing" not in out.stderr
+    assert out.stderr == ""
+
+
 def test_a_log_level_the_user_set_is_kept():
     out = _run(
         """

@@ -54,6 +54,56 @@ def test_text_column_without_encoding_is_named(frame, preprocessing):
         )
 
 
+@pytest.mark.parametrize("preprocessing", ["auto", "standard", None])
+@pytest.mark.parametrize(
+    ("cells", "kind"),
+    [([[1, 2], [3]], "list"), ([{"a": 1}, {"b": 2}], "dict"), ([(1,), (2,)], "tuple")],
+)
+def test_column_of_containers_is_named(frame, cells, kind, preprocessing):
+    X = frame.assign(tags=cells * (N // 2))
+    with pytest.raises(TypeError, match=f"Column 'tags' of X holds {kind} values"):
+        ResidualMLPRegressor(**QUICK, preprocessing=preprocessing).fit(X, np.arange(N))
+
+
+def test_column_of_lists_is_named_by_the_tabular_preprocessor(frame):
+    from sklearn_cerebros.preprocessing import make_tabular_preprocessor
+
+    X = frame.assign(tags=[["a", "b"], ["c"]] * (N // 2))
+    with pytest.raises(TypeError, match="Column 'tags' of X holds list values"):
+        make_tabular_preprocessor().fit(X)
+
+
+@pytest.mark.parametrize("preprocessing", ["auto", "standard", None])
+def test_frame_with_no_columns_says_so(preprocessing):
+    X = pd.DataFrame(index=range(N))
+    with pytest.raises(
+        ValueError, match=r"DataFrame with no columns \(shape \(40, 0\)\)"
+    ):
+        ResidualMLPRegressor(**QUICK, preprocessing=preprocessing).fit(X, np.arange(N))
+
+
+def test_array_at_predict_after_a_frame_with_text_says_pass_a_frame(frame):
+    X = frame.assign(city=["north", "south"] * (N // 2))
+    reg = ResidualMLPRegressor(**QUICK).fit(X, np.arange(N))
+    for given in (X.to_numpy(), X.to_numpy().tolist()):
+        with pytest.raises(
+            ValueError, match=r"fitted on a DataFrame with text .*'city'"
+        ):
+            reg.predict(given)
+    # a frame of numbers only may still be predicted from an array, as in sklearn
+    numbers = ResidualMLPRegressor(**QUICK).fit(frame, np.arange(N))
+    with pytest.warns(UserWarning, match="feature names"):
+        assert numbers.predict(frame.to_numpy()).shape == (N,)
+
+
+def test_text_in_an_array_with_tabular_encoding_advises_a_frame(frame):
+    objects = frame.assign(city=["north", "south"] * (N // 2)).to_numpy(dtype=object)
+    with pytest.raises(
+        ValueError, match=r"Column 2 \(0-based\) .* pass X as a DataFrame"
+    ):
+        ResidualMLPRegressor(**QUICK).fit(objects, np.arange(N))
+
+
 @pytest.mark.parametrize(
     "regressor", [ResidualMLPRegressor(**QUICK), MLPMixerRegressor(epochs=2)]
 )

@@ -35,6 +35,7 @@ Models with several inputs always take the direct call.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -70,9 +71,12 @@ def _pad_rows(x: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([x, np.zeros((size - len(x), *x.shape[1:]), x.dtype)])
 
 
+def _call_in_inference(ref: weakref.ref, x: Any) -> Any:
+    return ref()(x, training=False)
+
+
 def _direct(model: keras.Model) -> Forward:
-    ref = weakref.ref(model)
-    return lambda x: ref()(x, training=False)
+    return functools.partial(_call_in_inference, weakref.ref(model))
 
 
 def _tensorflow_forward(model: keras.Model) -> Forward:
@@ -80,9 +84,11 @@ def _tensorflow_forward(model: keras.Model) -> Forward:
 
     spec = model.inputs[0]
     dtype = spec.dtype
-    ref = weakref.ref(model)
+    # A partial, not a lambda: TensorFlow counts traces per code object, so
+    # every model's one trace of a shared lambda looked like retracing and
+    # warned ("5 out of the last 5 calls ... triggered tf.function retracing").
     run = tf.function(
-        lambda x: ref()(x, training=False),
+        functools.partial(_call_in_inference, weakref.ref(model)),
         input_signature=[tf.TensorSpec((None, *spec.shape[1:]), dtype)],
         reduce_retracing=True,
     )
