@@ -14,7 +14,7 @@ from ._network import (
     remember,
 )
 from ._rows import SparseRows, as_batches
-from ._training import LOSSES, LR_SCHEDULES, TrainSettings, seeded, train
+from ._training import LOSSES, LR_SCHEDULES, History, TrainSettings, seeded, train
 
 __all__ = [
     "LOSSES",
@@ -22,6 +22,7 @@ __all__ = [
     "Arrays",
     "DropPath",
     "GradientHealthWarning",
+    "History",
     "LateralGate",
     "SparseRows",
     "TrainSettings",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
 import keras
 import numpy as np
 
-__all__ = ["GradientHealthWarning", "WeightUpdateMonitor"]
+__all__ = ["Deadline", "GradientHealthWarning", "WeightUpdateMonitor"]
 
 
 class GradientHealthWarning(UserWarning):
@@ -134,3 +135,45 @@ class WeightUpdateMonitor(keras.callbacks.Callback):
                 GradientHealthWarning,
                 stacklevel=2,
             )
+
+
+class Deadline(keras.callbacks.Callback):
+    """Stop training at the first epoch end past a wall-clock deadline.
+
+    ``deadline`` is a :func:`time.time` value (seconds since the epoch):
+    unlike :func:`time.monotonic`, it means the same moment in every
+    process and on every machine of a search, whose trials may run in
+    worker processes or on Dask workers. The clock is read at each epoch
+    end, so a training stops at an epoch boundary, after at least one
+    epoch; the training loop then ends as after early stopping, whose
+    :class:`keras.callbacks.EarlyStopping` restores the best epoch's
+    weights at the end of training.
+
+    It runs after every other callback of an epoch end, and only claims a
+    stop that cuts the training short: not at the last epoch, and not when
+    early stopping or a loss that is not finite has already stopped it.
+
+    Attributes
+    ----------
+    stopped_epoch : int or None
+        The (0-based) epoch after which the deadline stopped training, or
+        None when it did not.
+    """
+
+    async_safe = True  # reads the clock, never a batch's logs
+
+    def __init__(self, deadline: float, epochs: int) -> None:
+        super().__init__()
+        self.deadline = float(deadline)
+        self.epochs = int(epochs)
+        self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.model.stop_training or epoch + 1 >= self.epochs:
+            return
+        if time.time() >= self.deadline:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True

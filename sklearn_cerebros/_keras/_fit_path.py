@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from ._callbacks import WeightUpdateMonitor
+from ._callbacks import Deadline, WeightUpdateMonitor
 from ._epochs import (
     check_finite_weights,
     epoch_batches,
@@ -197,6 +197,7 @@ def train_with_fit(
     early_stopping: bool,
     scored: keras.Model,
     loss: keras.losses.Loss,
+    deadline: Deadline | None = None,
 ) -> dict[str, list[float]]:
     """Train a compiled ``model`` through ``model.fit``; the per-epoch history.
 
@@ -208,7 +209,8 @@ def train_with_fit(
     stopping, when on, is the last of ``callbacks`` and runs after the
     check for a loss that is not finite. When ``scored`` is not ``model``
     (a joint ensemble trained through its members' view), the held-out
-    rows are scored on it under ``loss`` by :class:`_MeanValLoss`.
+    rows are scored on it under ``loss`` by :class:`_MeanValLoss`. A
+    ``deadline`` runs last of all, at every epoch end.
     """
     batches = _ShuffledBatches(X, y, weights, batch_size, rng)
     validation_data, mean_val = None, []
@@ -232,6 +234,7 @@ def train_with_fit(
             *callbacks[: len(callbacks) - len(stopping)],
             _StopWhenNotFinite(),
             *stopping,
+            *([] if deadline is None else [deadline]),
         ],
         verbose=1 if verbose >= 1 else 0,
         shuffle=False,

@@ -32,10 +32,19 @@ Arrays = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
 
 @dataclass
 class TrainedNetwork:
-    """A trained Keras model and its per-epoch history."""
+    """A trained Keras model and its per-epoch history.
+
+    ``history`` is the :class:`~._training.History` of :func:`train`;
+    :attr:`stopped` says whether the settings' ``deadline`` cut it short.
+    """
 
     model: keras.Model
     history: dict[str, list[float]]
+
+    @property
+    def stopped(self) -> str | None:
+        """``"deadline"`` when the training deadline stopped it early, else None."""
+        return getattr(self.history, "stopped", None)
 
 
 def build(
@@ -202,7 +211,8 @@ def fit_network(
     validation : (X, y, sample_weight) or None
         Encoded held-out rows for early stopping.
     settings : TrainSettings
-        How to train.
+        How to train; with a ``deadline``, the training stops at the first
+        epoch end past it (see :attr:`TrainedNetwork.stopped`).
     seed : int
         Seeds Keras (the initial weights and any dropout) for the whole fit.
     n_features : int or None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ._callbacks import WeightUpdateMonitor
+from ._callbacks import Deadline, WeightUpdateMonitor
 from ._epochs import (
     check_finite_weights,
     epoch_batches,
@@ -38,6 +38,7 @@ def train_own_loop(
     callbacks: list[keras.callbacks.Callback],
     health: WeightUpdateMonitor,
     scored: keras.Model,
+    deadline: Deadline | None = None,
 ) -> dict[str, list[float]]:
     """Train a compiled ``model`` epoch by epoch; the per-epoch history.
 
@@ -47,11 +48,12 @@ def train_own_loop(
     a joint ensemble whose members' view is ``model``) under ``loss`` on the
     held-out rows, then the callbacks' epoch end (early stopping among
     them). A loss that is not finite stops the training with a warning.
+    A ``deadline`` runs after all of ``callbacks``, at every epoch end.
     """
     n = len(X)
     steps = -(-n // batch_size)
     cb = keras.callbacks.CallbackList(
-        callbacks,
+        [*callbacks, deadline] if deadline is not None else callbacks,
         add_history=False,
         add_progbar=verbose >= 1,
         model=model,

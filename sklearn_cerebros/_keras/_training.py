@@ -22,13 +22,21 @@ from typing import Any
 import keras
 import numpy as np
 
-from ._callbacks import WeightUpdateMonitor
+from ._callbacks import Deadline, WeightUpdateMonitor
 from ._fit_path import steps_per_execution, train_with_fit
 from ._members import MembersLoss, members_view
 from ._own_loop import train_own_loop
 from ._seeding import seed_draws, set_random_seed
 
-__all__ = ["LOSSES", "LR_SCHEDULES", "TrainSettings", "make_loss", "seeded", "train"]
+__all__ = [
+    "LOSSES",
+    "LR_SCHEDULES",
+    "History",
+    "TrainSettings",
+    "make_loss",
+    "seeded",
+    "train",
+]
 
 #: Loss names accepted by estimators, and the Keras loss each one builds.
 LOSSES = {
@@ -52,7 +60,13 @@ _EAGER_MAX_STEPS = {"tensorflow": 20}
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything the loop needs besides the model and the data."""
+    """Everything the loop needs besides the model and the data.
+
+    ``deadline``, when set, is a :func:`time.time` value: a training still
+    running then stops at the end of its current epoch (after at least one
+    epoch), with the best epoch's weights restored when early stopping is
+    on, and its history says so (see :class:`History`).
+    """
 
     epochs: int
     batch_size: int
@@ -71,6 +85,7 @@ class TrainSettings:
     label_smoothing: float = 0.0
     checkpoint_path: str | os.PathLike | None = None
     tensorboard_dir: str | os.PathLike | None = None
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
@@ -84,6 +99,24 @@ class TrainSettings:
                 "checkpoint_path must end in '.keras' (Keras's native model "
                 f"format), got {os.fspath(self.checkpoint_path)!r}."
             )
+
+
+class History(dict[str, list[float]]):
+    """A training's per-epoch values by name, and why it was cut short.
+
+    A plain ``dict`` of lists (``loss``, ``val_loss``, ...), one value per
+    epoch run, with one attribute:
+
+    Attributes
+    ----------
+    stopped : str or None
+        ``"deadline"`` when the settings' ``deadline`` passed and training
+        stopped at that epoch's end before running all its epochs; None
+        otherwise (all epochs ran, or early stopping or a loss that is not
+        finite ended it).
+    """
+
+    stopped: str | None = None
 
 
 @contextlib.contextmanager
@@ -262,7 +295,7 @@ def train(
     rng: np.random.Generator,
     sample_weight: np.ndarray | None = None,
     validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
-) -> dict[str, list[float]]:
+) -> History:
     """Train ``model`` in place and return its per-epoch history.
 
     Parameters
@@ -285,11 +318,13 @@ def train(
 
     Returns
     -------
-    dict of str to list of float
+    History
         ``loss``, with validation data ``val_loss``, and (when the model has
         trainable Dense layers) ``smallest_layer_update`` from
         :class:`~._callbacks.WeightUpdateMonitor`, one entry per epoch run.
-        With early stopping the best epoch's weights are restored.
+        With early stopping the best epoch's weights are restored, also when
+        the settings' ``deadline`` stopped the training, which
+        :attr:`History.stopped` then says.
     """
     n = len(X)
     batch_size = max(1, min(settings.batch_size, n))
@@ -341,6 +376,11 @@ def train(
         if sample_weight is None
         else np.asarray(sample_weight, np.float32)
     )
+    deadline = (
+        None
+        if settings.deadline is None
+        else Deadline(settings.deadline, settings.epochs)
+    )
     common = dict(
         batch_size=batch_size,
         epochs=settings.epochs,
@@ -350,15 +390,21 @@ def train(
         health=health,
         scored=mean_model,
         loss=loss,
+        deadline=deadline,
     )
     if engine is train_own_loop:
-        return train_own_loop(model, X, y, weights, validation, **common)
-    return train_with_fit(
-        model,
-        X,
-        y,
-        weights,
-        validation,
-        early_stopping=settings.early_stopping,
-        **common,
-    )
+        epochs = train_own_loop(model, X, y, weights, validation, **common)
+    else:
+        epochs = train_with_fit(
+            model,
+            X,
+            y,
+            weights,
+            validation,
+            early_stopping=settings.early_stopping,
+            **common,
+        )
+    history = History(epochs)
+    if deadline is not None and deadline.stopped_epoch is not None:
+        history.stopped = "deadline"
+    return history

@@ -66,7 +66,8 @@ At the defaults (4 initial plans and 4 drawn networks, ``cv=5``,
       asks the proposer for the next trials with the records so far:
       generation 0 is the 4 initial plans and 4 drawn structures, which is
       all 8 trials.
-   c. For each trial, ``TrialRunner.run`` → ``trial.run_trial(spec, task)``:
+   c. For each trial, ``TrialRunner.run`` → ``trial.run_trial(spec,
+      **task.arguments())``:
       ``trial._trial_plan`` (an initial plan with the task's head, or
       :func:`~sklearn_cerebros.architecture.wire` of the drawn structure),
       then ``trial._train`` → ``trial._bagged``: per fold

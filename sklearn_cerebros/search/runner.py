@@ -178,13 +178,15 @@ class TrialRunner:
     def submit(
         self, spec: TrialSpec, task: TrialTask, warm_start: WarmStart | None
     ) -> Future:
-        """Start ``run_trial(spec, task, warm_start)`` on a free worker.
+        """Start ``run_trial(spec, **task.arguments(), ...)`` on a free worker.
 
         Only in an asynchronous runner, inside its ``with`` block.
         """
         if not self.asynchronous or self._executor is None:
             raise RuntimeError("submit needs an asynchronous runner, entered.")
-        return self._executor.submit(run_trial, spec, task, warm_start)
+        return self._executor.submit(
+            run_trial, spec, **task.arguments(), warm_start=warm_start
+        )
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         if self._executor is not None:
@@ -198,17 +200,22 @@ class TrialRunner:
         task: TrialTask,
         starts: Mapping[int, WarmStart] | None = None,
     ) -> Iterator[TrialResult]:
-        """Results of ``run_trial(spec, task, ...)`` in the order of ``specs``.
+        """Results of ``run_trial(spec, **task.arguments(), ...)``, in order.
 
         ``starts`` maps a trial's index to its warm start, if it has one.
         """
         starts = starts or {}
         calls = [(spec, starts.get(spec.index)) for spec in specs]
+        arguments = task.arguments()
         if self._executor is None:
             return Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(run_trial)(spec, task, start) for spec, start in calls
+                delayed(run_trial)(spec, **arguments, warm_start=start)
+                for spec, start in calls
             )
-        futures = [self._executor.submit(run_trial, s, task, w) for s, w in calls]
+        futures = [
+            self._executor.submit(run_trial, s, **arguments, warm_start=w)
+            for s, w in calls
+        ]
         return (future.result() for future in futures)
 
 

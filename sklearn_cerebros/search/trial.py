@@ -100,6 +100,10 @@ class TrialTask:
     scorer: Any
     classifier: bool
 
+    def arguments(self) -> dict[str, Any]:
+        """The task as :func:`run_trial`'s keyword arguments."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
     @property
     def scored(self) -> tuple[Any, np.ndarray, np.ndarray | None]:
         """The rows trials are ranked on: the validation rows, or all of them.
@@ -118,11 +122,19 @@ class TrialResult:
     one per fold when the trial was bagged. ``raw`` holds the raw outputs on
     the scored rows (scaled regression values or class probabilities; out of
     fold when bagged): what ensemble selection needs.
+
+    ``stopped`` is ``"deadline"`` when the trial's deadline cut its training
+    short, else None. The trial still counts (``record["status"] == "ok"``,
+    with its score, weights and outputs) when every network it trains has a
+    best epoch; a bagged trial that could not start all its fold networks
+    is ``"stopped"``, with no score, weights or outputs (see
+    :func:`run_trial`).
     """
 
     record: dict[str, Any]
     weights: list[list[np.ndarray]] | None = field(default=None, repr=False)
     raw: np.ndarray | None = field(default=None, repr=False)
+    stopped: str | None = None
 
 
 @dataclass
@@ -250,6 +262,20 @@ def _train_and_predict(
     return model.get_weights(), trained.history, raw
 
 
+class _TrialStopped(Exception):
+    """The deadline passed before a trial's next network could start."""
+
+    def __init__(self, trained: int) -> None:
+        super().__init__(f"deadline passed with {trained} networks trained")
+        self.trained = trained
+
+
+def _check_deadline(settings: TrainSettings, trained: int) -> None:
+    """Raise :class:`_TrialStopped` when the settings' deadline has passed."""
+    if settings.deadline is not None and time.time() >= settings.deadline:
+        raise _TrialStopped(trained)
+
+
 def _best_epoch(history: dict[str, list[float]]) -> int:
     return int(np.nanargmin(history.get("val_loss", history["loss"]))) + 1
 
@@ -270,12 +296,16 @@ def _bagged(
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
     """One network per fold: weights, histories and out-of-fold raw outputs.
 
-    With ``start``, fold ``k``'s network trains on from ``start[k]``.
+    With ``start``, fold ``k``'s network trains on from ``start[k]``. A fold
+    network starts only before the settings' ``deadline``
+    (:class:`_TrialStopped` otherwise); one that is running then stops at
+    an epoch end (see :class:`~._keras.History`).
     """
     X = data.train[0]
     raw: np.ndarray | None = None
     weights, histories = [], []
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
+        _check_deadline(settings, fold)
         held = _take_rows(data.train, held_rows)
         fold_weights, history, fold_raw = _train_and_predict(
             dataclasses.replace(plan, name=f"{plan.name}_fold{fold}"),
@@ -337,6 +367,7 @@ def _train(
     if data.folds is not None:
         starts = None if warm_start is None else warm_start.weights
         return _bagged(plan, data, settings, seed, starts)
+    _check_deadline(settings, 0)
     one, history, raw = _train_and_predict(
         plan,
         data.train,
@@ -356,18 +387,41 @@ def _train(
 
 
 def run_trial(
-    spec: TrialSpec, task: TrialTask, warm_start: WarmStart | None = None
+    spec: TrialSpec,
+    *,
+    space: CerebrosSpace,
+    head: tuple[int, str, int],
+    data: TrialData,
+    settings: TrainSettings,
+    target: Any,
+    scorer: Any,
+    classifier: bool,
+    warm_start: WarmStart | None = None,
+    deadline: float | None = None,
 ) -> TrialResult:
     """Wire, build, train and score one network (one per fold when bagged).
 
-    ``spec.epochs``, when set, replaces ``task.settings.epochs``. With a
-    ``warm_start`` the trial wires nothing: it trains the parent's plan on
-    from the parent's weights (each fold's network from its own), with a
-    fresh optimiser. Returns a record whatever happens: a failure is recorded
-    with its error text and a NaN score, never raised (an interrupt still
-    propagates).
+    The keyword arguments up to ``classifier`` are a :class:`TrialTask`'s
+    fields (:meth:`TrialTask.arguments`). ``spec.epochs``, when set,
+    replaces ``settings.epochs``. With a ``warm_start`` the trial wires
+    nothing: it trains the parent's plan on from the parent's weights (each
+    fold's network from its own), with a fresh optimiser. Returns a record
+    whatever happens: a failure is recorded with its error text and a NaN
+    score, never raised (an interrupt still propagates).
+
+    ``deadline`` (a :func:`time.time` value; the earlier of it and
+    ``settings.deadline`` holds) bounds the trial's training: a network
+    starts only before it, and a network still training when it passes
+    stops at the end of its epoch, with its best epoch's weights. A trial
+    whose networks all trained counts as usual, with ``record["stopped"]``
+    and :attr:`TrialResult.stopped` set to ``"deadline"`` when the deadline
+    cut one short. A trial with a network that did not start (a bagged
+    trial's later folds) has no out-of-fold outputs for every row: its
+    record has ``status="stopped"``, ``stopped="deadline"``, a NaN score
+    and ``networks_trained``, the number of networks it trained, and it
+    returns no weights or outputs. Without a deadline nothing changes.
     """
-    data, settings = task.data, task.settings
+    task = TrialTask(space, head, data, settings, target, scorer, classifier)
     # Clearing Keras's global state keeps memory flat over many trials; the
     # dtype policy is the caller's setting, so it survives the clearing.
     policy = keras.config.dtype_policy()
@@ -385,6 +439,11 @@ def run_trial(
     if spec.epochs is not None:
         record["epoch_budget"] = spec.epochs
         settings = dataclasses.replace(settings, epochs=spec.epochs)
+    if deadline is not None:
+        if settings.deadline is not None:
+            deadline = min(deadline, settings.deadline)
+        settings = dataclasses.replace(settings, deadline=deadline)
+    stopped = None
     start = time.perf_counter()
     try:
         # one generator for the wiring, then the training, in that order
@@ -414,6 +473,8 @@ def run_trial(
             task.scored[0],
             data.y_score,
         )
+        if any(getattr(h, "stopped", None) for h in histories):
+            stopped = record["stopped"] = "deadline"
         record.update(
             status="ok",
             score=score,
@@ -422,6 +483,17 @@ def run_trial(
             history=histories[0],
             error="",
         )
+    except _TrialStopped as stop:  # out of time, not failed
+        stopped = "deadline"
+        record.update(
+            status="stopped",
+            stopped=stopped,
+            networks_trained=stop.trained,
+            score=float("nan"),
+            epochs=0,
+            error="",
+        )
+        weights, raw = None, None
     except Exception as exc:  # a failed trial is a result, not a crash
         record.update(
             status="failed",
@@ -432,7 +504,7 @@ def run_trial(
         )
         weights, raw = None, None
     record["fit_time"] = time.perf_counter() - start
-    return TrialResult(record, weights, raw)
+    return TrialResult(record, weights, raw, stopped)
 
 
 def promotion_start(
