@@ -32,8 +32,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # (PEP 562), so that ``import sklearn_cerebros.architecture`` or
 # ``.preprocessing`` does not import Keras and its backend.
 _EXPORTS = {
-    "CerebrosClassifier": "._search",
-    "CerebrosRegressor": "._search",
+    "CerebrosClassifier": ".search._estimators",
+    "CerebrosRegressor": ".search._estimators",
     "GradientHealthWarning": "._keras",
     "MLPMixerClassifier": "._mlp_mixer",
     "MLPMixerRegressor": "._mlp_mixer",

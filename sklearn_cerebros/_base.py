@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -154,10 +155,6 @@ class BaseNetwork(BaseEstimator, ABC):
 
     def _stratify(self, y_enc: np.ndarray) -> np.ndarray | None:
         return None
-
-    def _holds_out(self, n_rows: int) -> bool:
-        """Whether fit sets rows aside from ``n_rows`` for early stopping."""
-        return self.early_stopping
 
     # -- input handling ----------------------------------------------------
     def _uses_tabular(self) -> bool:
@@ -302,12 +299,18 @@ class BaseNetwork(BaseEstimator, ABC):
         )
 
     def _split(
-        self, X: np.ndarray, y: np.ndarray, sw: np.ndarray | None, seed: int
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        sw: np.ndarray | None,
+        seed: int,
+        hold_out: Callable[[int], bool] | None = None,
     ) -> tuple[tuple, tuple | None]:
-        """Hold out ``validation_fraction`` of the rows for early stopping."""
+        """Hold out ``validation_fraction`` of the rows (see ``_prepare_fit``)."""
         n = X.shape[0]
         n_val = math.ceil(self.validation_fraction * n)
-        if not self._holds_out(n) or n_val < 1 or n - n_val < 1:
+        holds_out = self.early_stopping if hold_out is None else hold_out(n)
+        if not holds_out or n_val < 1 or n - n_val < 1:
             return (X, y, sw), None
         stratify = self._stratify(y)
         if stratify is not None:
@@ -333,11 +336,15 @@ class BaseNetwork(BaseEstimator, ABC):
         *,
         warm: bool = False,
         seed: int | None = None,
+        hold_out: Callable[[int], bool] | None = None,
     ) -> FitData:
         """Validate and encode everything a fit needs; split off validation.
 
         ``seed`` overrides the one drawn from ``random_state`` (a resumed search
-        passes the seed it recorded).
+        passes the seed it recorded). ``hold_out`` says, from the number of
+        training rows, whether ``validation_fraction`` of them is set aside
+        when ``X_val`` is not given; by default when ``early_stopping`` is on
+        (a search that bags its trials over folds holds out none).
         """
         Xt = self._transform_X(X, reset=not warm)
         y = self._check_y(Xt, y)
@@ -362,7 +369,7 @@ class BaseNetwork(BaseEstimator, ABC):
             yv = self.target_.transform(self._check_y(Xv, y_val))
             train_part, val_part = (Xt, y_enc, sample_weight), (Xv, yv, None)
         else:
-            train_part, val_part = self._split(Xt, y_enc, sample_weight, seed)
+            train_part, val_part = self._split(Xt, y_enc, sample_weight, seed, hold_out)
         train_part = (as_batches(train_part[0]), *train_part[1:])
         if val_part is not None:
             val_part = (as_batches(val_part[0]), *val_part[1:])

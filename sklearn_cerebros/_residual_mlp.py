@@ -18,6 +18,7 @@ from ._docstrings import (
     preprocessing_doc,
 )
 from .architecture import ACTIVATIONS, LevelsPlan, residual_plan
+from .architecture._residual import RESIDUAL_MEMBERS
 
 __all__ = ["ResidualMLPClassifier", "ResidualMLPRegressor"]
 
@@ -87,7 +88,7 @@ _PREPROCESSING_DOC = preprocessing_doc(
 
 _PARAMS_DOC = (
     _ARCHITECTURE_DOC
-    + members_doc(8)
+    + members_doc(RESIDUAL_MEMBERS)
     + TRAINING_PARAMS_DOC
     + _PREPROCESSING_DOC
     + RUN_PARAMS_DOC
@@ -185,7 +186,7 @@ class ResidualMLPRegressor(_ResidualPlanMixin, NetworkRegressor):
         stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
-        n_members: int = 8,
+        n_members: int = RESIDUAL_MEMBERS,
         base_model: Any = None,
         base_trainable_layers: int | str = 0,
         loss: str = "squared_error",
@@ -270,7 +271,7 @@ class ResidualMLPClassifier(_ResidualPlanMixin, NetworkClassifier):
         stochastic_depth: float = 0.0,
         batch_norm: bool = False,
         head_layers: tuple[int, ...] = (),
-        n_members: int = 8,
+        n_members: int = RESIDUAL_MEMBERS,
         base_model: Any = None,
         base_trainable_layers: int | str = 0,
         class_weight: dict | str | None = None,

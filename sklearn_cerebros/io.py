@@ -27,13 +27,13 @@ from ._backend import keras
 from ._mlp_mixer import MLPMixerClassifier, MLPMixerRegressor
 from ._persistence import UnsafeNetworkError
 from ._residual_mlp import ResidualMLPClassifier, ResidualMLPRegressor
-from ._search import CerebrosClassifier, CerebrosRegressor
 from .preprocessing import (
     PiecewiseLinearEncoder,
     SoftClipRobustScaler,
     TabularFrameCleaner,
     _ToFloat32,
 )
+from .search._estimators import CerebrosClassifier, CerebrosRegressor
 
 __all__ = ["UnsafeNetworkError", "dump", "get_trusted_types", "load"]
 

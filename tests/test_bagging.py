@@ -20,8 +20,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
 from sklearn_cerebros._keras import build, predict_array
-from sklearn_cerebros._trials import score_raw
 from sklearn_cerebros.architecture import LevelsPlan
+from sklearn_cerebros.search.trial import score_raw
 
 BAGGED = {**TINY, "n_trials": 3, "cv": 3}
 

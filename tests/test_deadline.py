@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import get_scorer
 
-from sklearn_cerebros import _trials
 from sklearn_cerebros._keras import TrainSettings, _callbacks, _training, train
 from sklearn_cerebros._targets import RegressionTarget
-from sklearn_cerebros._trials import TrialData, TrialSpec, run_trial
 from sklearn_cerebros.architecture import CerebrosSpace, Structure
+from sklearn_cerebros.search import trial as _trials
+from sklearn_cerebros.search.trial import TrialData, TrialSpec, run_trial
 
 ENGINES = ("own_loop", "fit")
 

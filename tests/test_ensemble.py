@@ -17,11 +17,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
-from sklearn_cerebros._ensemble import batch_score, select_ensemble
 from sklearn_cerebros._keras import average_models, build, predict_array
 from sklearn_cerebros._targets import ClassificationTarget, RegressionTarget
-from sklearn_cerebros._trials import score_raw
 from sklearn_cerebros.architecture import CerebrosSpace, sample_structure, wire
+from sklearn_cerebros.search.ensemble import batch_score, select_ensemble
+from sklearn_cerebros.search.trial import score_raw
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,20 @@ def test_architecture_and_preprocessing_import_without_keras():
     assert json.loads(out.stdout) == []
 
 
+def test_search_strategy_imports_without_keras():
+    """The search's proposers and records are pure: tested without a backend."""
+    out = _run(
+        """
+        import json, sys
+        import sklearn_cerebros.search.proposers
+        import sklearn_cerebros.search.records
+        print(json.dumps(sorted(m for m in ("keras", "tensorflow", "jax", "torch")
+                                if m in sys.modules)))
+        """
+    )
+    assert json.loads(out.stdout) == []
+
+
 def test_lazy_exports_match_all_and_dir():
     names = set(sklearn_cerebros.__all__)
     assert names <= set(dir(sklearn_cerebros))

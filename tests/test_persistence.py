@@ -351,7 +351,9 @@ def test_io_without_skops_names_the_extra(fitted_regressor, tmp_path, monkeypatc
     with pytest.raises(ImportError, match=r"sklearn-cerebros\[persist\]"):
         dump(fitted_regressor, tmp_path / "model.skops")
     # the trusted list needs no skops
-    assert "sklearn_cerebros._search.CerebrosRegressor" in get_trusted_types()
+    assert (
+        "sklearn_cerebros.search._estimators.CerebrosRegressor" in get_trusted_types()
+    )
 
 
 # -- a fresh process, on TensorFlow and JAX --------------------------------------

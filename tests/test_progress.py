@@ -6,8 +6,8 @@ import importlib.util
 import io
 import warnings
 
-from sklearn_cerebros import _progress
-from sklearn_cerebros._progress import trial_progress
+from sklearn_cerebros.search import progress as _progress
+from sklearn_cerebros.search.progress import trial_progress
 
 
 def test_bar_shows_trials_and_best_score():

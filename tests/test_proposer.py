@@ -7,15 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_cerebros._proposer import (
+from sklearn_cerebros.architecture import CerebrosSpace, Structure, residual_plan
+from sklearn_cerebros.search.proposers import (
     GenerationProposer,
     HalvingProposer,
     TrialSpec,
     generation_size,
-    rank_key,
     rung_budgets,
 )
-from sklearn_cerebros.architecture import CerebrosSpace, Structure, residual_plan
+from sklearn_cerebros.search.records import rank_key
 
 SPACE = CerebrosSpace(levels=(1, 3), units_per_level=(1, 3), neurons_per_unit=(4, 32))
 

@@ -190,7 +190,7 @@ def test_every_trial_failing_is_a_clear_error(regression_data):
 def test_results_dir_interrupt_and_resume(
     tmp_path, monkeypatch, regression_data, where, n_trials, at_trial
 ):
-    from sklearn_cerebros import _trials
+    from sklearn_cerebros.search import runner as _trials
 
     if where == "worker process":  # a long n_jobs=1 search: trials run in a worker
         monkeypatch.setattr(_trials, "IN_PROCESS_TRIALS", 2)
@@ -344,7 +344,7 @@ def test_long_single_job_search_trains_in_a_worker_process(
 
     import psutil
 
-    from sklearn_cerebros import _trials
+    from sklearn_cerebros.search import runner as _trials
 
     X, y = regression_data
     params = {**TINY, "n_trials": 4}
@@ -377,7 +377,7 @@ def test_long_single_job_search_trains_in_a_worker_process(
 def test_trial_runner_keeps_short_or_parallel_searches_with_joblib(monkeypatch):
     import joblib
 
-    from sklearn_cerebros._trials import IN_PROCESS_TRIALS, TrialRunner
+    from sklearn_cerebros.search.runner import IN_PROCESS_TRIALS, TrialRunner
 
     assert not TrialRunner(1, IN_PROCESS_TRIALS).in_worker
     tensorflow = keras.backend.backend() == "tensorflow"

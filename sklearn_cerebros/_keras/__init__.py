@@ -13,8 +13,8 @@ custom layers and the forward pass.
 """
 
 from .._backend import keras  # noqa: F401 - first, so that Keras starts quietly
+from ._averaging import average_models
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
-from ._ensemble import average_models
 from ._forward import predict_array
 from ._kinds import NetworkBuilder, RowMemory, builder_of, keeps_rows
 from ._layers import DropPath, LateralGate

@@ -26,7 +26,11 @@ from ._common import PlanError
 from ._levels import Level, LevelsPlan, OutputHead, Unit
 from ._refs import Ref
 
-__all__ = ["block_widths", "drop_path_rates", "residual_plan"]
+__all__ = ["RESIDUAL_MEMBERS", "block_widths", "drop_path_rates", "residual_plan"]
+
+#: Joint-ensemble members of the residual estimators' default network (their
+#: ``n_members``), which the search's ``initial_plans="residual"`` trains too.
+RESIDUAL_MEMBERS = 8
 
 
 def block_widths(width: int, layers_per_block: int, taper: int = 0) -> list[int]:

@@ -1,6 +1,6 @@
 """The parameter and attribute sections that both search estimators share."""
 
-from ._docstrings import INPUT_ATTRIBUTES_DOC, SCHEDULE_BOUNDS_DOC
+from .._docstrings import INPUT_ATTRIBUTES_DOC, SCHEDULE_BOUNDS_DOC
 
 __all__ = ["SEARCH_ATTRIBUTES", "SEARCH_DOC"]
 
@@ -80,17 +80,19 @@ SEARCH_DOC = (
     none, ``ensemble_size`` times the trial (repeats allowed) whose addition
     gives the best ``scoring`` of the averaged held-out (or out-of-fold)
     outputs (predictions for regression, probabilities for classification)
-    is added; the
-    best-scoring prefix of those picks is kept (ties: the shorter), and a
-    trial's weight is its share of the kept picks. The first pick is the best
-    trial, so the ensemble scores at least as well as it on the held-out rows
-    (``ensemble_score_`` against ``best_score_``), and ``ensemble_size=1``
-    keeps the best trial alone. Ties between trials go to the one with fewer
-    parameters, then to the earlier one. ``model_`` is one Keras network that
-    averages its members with those weights, so it predicts, saves and
-    pickles like a single one. With ``refit=False`` (the default) the members
-    are the very networks that were scored, early-stopped on held-out rows.
-    ``refit=True`` retrains every member's plan on all rows, each for its own
+    is added; the best-scoring prefix of those picks is kept (ties: the
+    shorter). The trials picked are the ensemble's *entries* (not to be
+    confused with ``n_members``, the joint ensemble inside one trial's
+    network), and an entry's weight is its share of the kept picks. The
+    first pick is the best trial, so the ensemble scores at least as well as
+    it on the held-out rows (``ensemble_score_`` against ``best_score_``),
+    and ``ensemble_size=1`` keeps the best trial alone. Ties between trials
+    go to the one with fewer parameters, then to the earlier one. ``model_``
+    is one Keras network that averages the entries' networks with those
+    weights, so it predicts, saves and pickles like a single one. With
+    ``refit=False`` (the default) these are the very networks that were
+    scored, early-stopped on held-out rows.
+    ``refit=True`` retrains every entry's plan on all rows, each for its own
     best number of epochs and from its own seed, and keeps the weights; it
     uses more data but gives up early stopping and the reported scores.
 
@@ -219,8 +221,8 @@ SEARCH_DOC = (
         HistGradientBoosting on the other tables of the benchmark harness
         (see the benchmarks page); take ``cv=None`` when time matters more.
     refit : bool, default=False
-        Retrain the ensemble's members on all rows after the search (see
-        above); with ``cv``, each member for the median of its folds' best
+        Retrain the ensemble's entries on all rows after the search (see
+        above); with ``cv``, each entry for the median of its folds' best
         epoch counts, one network in place of its ``k``.
     n_jobs : int, default=None
         Trials trained at once (joblib). Worker processes started by the
@@ -284,7 +286,7 @@ SEARCH_DOC = (
         or the refitted one) is saved at the end of ``fit``.
     tensorboard_dir : str or path-like, default=None
         Directory for TensorBoard logs: one subdirectory per trial
-        (``trial_000``, ...) and ``refit`` (``refit/trial_NNN`` per member
+        (``trial_000``, ...) and ``refit`` (``refit/trial_NNN`` per entry
         when the ensemble has several; needs the ``tensorboard`` package).
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the structures and each trial.
@@ -312,7 +314,7 @@ SEARCH_ATTRIBUTES = (
     best_score_ : float
         Its score on the held-out rows.
     ensemble_ : list of dict
-        The ensemble's members, ``{"trial": index, "weight": weight}`` in
+        The ensemble's entries, ``{"trial": index, "weight": weight}`` in
         trial order; the weights are positive and sum to 1.
     ensemble_score_ : float
         The ensemble's score on the held-out rows (before any refit), at
@@ -320,8 +322,8 @@ SEARCH_ATTRIBUTES = (
     best_plan_, plan_ : NetworkPlan
         The best trial's architecture (a drawn trial's is a ``LevelsPlan``).
     model_ : keras.Model
-        The fitted network: the members averaged with their weights (the
-        best trial's network itself when it is the only member).
+        The fitted network: the entries' networks averaged with their
+        weights (the best trial's network itself when it is the only entry).
     history_ : dict of str to list of float
         The best trial's per-epoch losses (of its own epochs only when it
         continued another trial's network).

@@ -2,10 +2,10 @@
 
 A proposer is pure: from the records of the trials finished so far and its
 own random generator it says which trials come next, and it never trains
-anything. The search's ``fit`` asks it for trials, has a
-:class:`~._trials.TrialRunner` train them, and records the results; so a
-strategy can be tested without Keras, and another strategy is another
-proposer.
+anything. The run loops (:mod:`.runner`) ask it for trials, train them and
+record the results; so a strategy can be tested without Keras, and another
+strategy is another proposer. The portfolio of plans a search trains first
+(``initial_plans``) is resolved here too, from names or plans to plain dicts.
 """
 
 from __future__ import annotations
@@ -17,29 +17,40 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .architecture import (
+from ..architecture import (
     CerebrosSpace,
+    NetworkPlan,
+    RetrievalPlan,
     Structure,
+    is_plan,
     kind_of,
     perturb_structure,
     plan_from_dict,
+    plan_kinds,
+    residual_plan,
     sample_structure,
 )
+from ..architecture._residual import RESIDUAL_MEMBERS
+from .records import Records, rank_key, succeeded
 
 __all__ = [
+    "HALVING_ETA",
+    "HALVING_MIN_EPOCHS",
     "GenerationProposer",
     "HalvingProposer",
     "Proposer",
     "TrialSpec",
     "generation_size",
-    "rank_key",
+    "make_proposer",
+    "resolve_initial_plans",
     "rung_budgets",
 ]
 
 _MAX_SEED = 2**31 - 1
-
-#: Finished trials by index: the plain records a search writes (see ``_trials``).
-Records = Mapping[int, Mapping[str, Any]]
+# Successive halving: one trial in HALVING_ETA of a rung is promoted, and
+# rung 0 trains for at least HALVING_MIN_EPOCHS (see rung_budgets).
+HALVING_ETA = 3
+HALVING_MIN_EPOCHS = 5
 
 
 @dataclass(frozen=True)
@@ -88,16 +99,6 @@ class Proposer(Protocol):
         ...
 
 
-def rank_key(record: Mapping[str, Any]) -> tuple[float, int, int]:
-    """Higher score first; then fewer parameters, then earlier trial; NaN last."""
-    score = record["score"]
-    return (
-        -score if np.isfinite(score) else np.inf,
-        record.get("n_params", 0),
-        record["trial"],
-    )
-
-
 def generation_size(n_trials: int, n_generations: int, n_wirings: int) -> int:
     """Structures a generation draws so that ``n_generations`` hold ``n_trials``."""
     return math.ceil(n_trials / (n_generations * n_wirings))
@@ -109,7 +110,7 @@ class GenerationProposer:
     Generation 0 draws its structures at random from the space. Every later
     generation takes the ``max(1, s // 2)`` best successful trials of the
     earlier generations (``s = generation_size`` structures a generation;
-    one trial per distinct structure, ranked by :func:`rank_key`) as parents,
+    one trial per distinct structure, ranked by :func:`~.records.rank_key`) as parents,
     and structure slot ``i`` moves parent ``i mod n_parents`` by one step
     (:func:`perturb_structure`). Each structure is wired ``n_wirings``
     times, each trial with its own seed. Generations follow each other until
@@ -247,7 +248,7 @@ class HalvingProposer:
     Rung 0 trains the ``initial_plans``, then structures drawn at random from
     the space, for ``budgets[0]`` epochs (``budgets = rung_budgets(epochs,
     eta, min_epochs)``). Once a rung ``r`` holds
-    ``n`` finished trials, its best ``n // eta`` (by :func:`rank_key`; failed
+    ``n`` finished trials, its best ``n // eta`` (by :func:`~.records.rank_key`; failed
     trials never) may be *promoted*: a promotion is a new trial, with its own
     index, ``rung = r + 1`` and ``parent`` the trial it continues, that
     trains the parent's network further for ``budgets[r + 1] - budgets[r]``
@@ -374,7 +375,7 @@ class HalvingProposer:
             finished = [r for r in records.values() if r.get("rung", 0) == rung]
             top = sorted(finished, key=rank_key)[: len(finished) // self.eta]
             for record in top:
-                if _succeeded(record) and record["trial"] not in promoted:
+                if succeeded(record) and record["trial"] not in promoted:
                     seed = int(self._rng(index).integers(_MAX_SEED))
                     return TrialSpec(
                         index,
@@ -388,10 +389,6 @@ class HalvingProposer:
         return None
 
 
-def _succeeded(record: Mapping[str, Any]) -> bool:
-    return record["status"] == "ok" and bool(np.isfinite(record["score"]))
-
-
 def _spec_of(record: Mapping[str, Any]) -> TrialSpec:
     """The spec of a finished trial, read back from its record."""
     return TrialSpec(
@@ -403,3 +400,119 @@ def _spec_of(record: Mapping[str, Any]) -> TrialSpec:
         rung=int(record.get("rung", 0)),
         epochs=record.get("epoch_budget"),
     )
+
+
+def make_proposer(
+    strategy: str,
+    space: CerebrosSpace,
+    *,
+    n_trials: int,
+    epochs: int,
+    generation_size: int,
+    n_wirings: int,
+    rng: np.random.Generator,
+    batch: int,
+    initial_plans: Sequence[Mapping[str, Any]],
+) -> Proposer:
+    """The proposer of a search's ``strategy``, drawing from its master generator.
+
+    Parameters
+    ----------
+    strategy : {"generations", "halving"}
+        The search's ``strategy`` parameter.
+    space : CerebrosSpace
+        Where structures are drawn from.
+    n_trials : int
+        Trials to propose in all.
+    epochs : int
+        Largest number of epochs a trial trains for (the top rung's budget).
+    generation_size : int
+        Structures a generation draws (generations only). A resumed search
+        passes the size it started with, so that a larger ``n_trials`` adds
+        generations and redraws the same earlier trials.
+    n_wirings : int
+        Wirings of each structure (generations only).
+    rng : numpy.random.Generator
+        The search's master generator.
+    batch : int
+        Trials successive halving proposes at once: the workers that train
+        them, since without a worker of its own each (see
+        :class:`~.runner.TrialRunner`) the search trains that many trials and
+        waits for all of them.
+    initial_plans : sequence of dict
+        Plans trained first, as :func:`resolve_initial_plans` gives them.
+    """
+    if strategy == "halving":
+        return HalvingProposer(
+            space,
+            n_trials=n_trials,
+            epochs=epochs,
+            rng=rng,
+            eta=HALVING_ETA,
+            min_epochs=HALVING_MIN_EPOCHS,
+            batch=batch,
+            initial_plans=initial_plans,
+        )
+    return GenerationProposer(
+        space,
+        n_trials=n_trials,
+        generation_size=generation_size,
+        n_wirings=n_wirings,
+        rng=rng,
+        initial_plans=initial_plans,
+    )
+
+
+def _named_plan(name: str, position: int) -> NetworkPlan:
+    """The plan an ``initial_plans`` entry names."""
+    if name == "residual":
+        # the residual estimators' default network, its joint ensemble too
+        return residual_plan().with_head(1, "linear", RESIDUAL_MEMBERS)
+    if name == "retrieval":
+        return RetrievalPlan()
+    raise ValueError(
+        f"initial_plans[{position}]={name!r} is not known: the names are "
+        "'residual' (the default architecture of ResidualMLPRegressor) and "
+        "'retrieval' (RetrievalPlan(): a network that looks up similar "
+        "training rows)."
+    )
+
+
+def resolve_initial_plans(value: Any) -> list[dict[str, Any]]:
+    """A search's ``initial_plans`` parameter as plan dicts, checked.
+
+    Parameters
+    ----------
+    value : str, plan, dict or a list of those, or None
+        Names (``"residual"``, ``"retrieval"``), plans of any kind, or plans
+        as dicts; None for none.
+
+    Returns
+    -------
+    list of dict
+        The plans as their ``to_dict`` gives them, in order: what the
+        proposers train first and what the resume fingerprint records.
+    """
+    if value is None:
+        return []
+    kinds = ", ".join(kind.plan_type.__name__ for kind in plan_kinds())
+    if isinstance(value, str) or is_plan(value):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(
+            f"initial_plans must be 'residual', 'retrieval', a plan ({kinds}), "
+            f"a list of those, or None; got {type(value).__name__}."
+        )
+    plans = []
+    for i, plan in enumerate(value):
+        if isinstance(plan, str):
+            plan = _named_plan(plan, i)
+        elif isinstance(plan, dict):
+            plan = plan_from_dict(plan)
+        if not is_plan(plan):
+            raise ValueError(
+                f"initial_plans[{i}] must be 'residual', 'retrieval' or a "
+                f"plan ({kinds}), got {type(plan).__name__}."
+            )
+        plans.append(plan.to_dict())
+    return plans

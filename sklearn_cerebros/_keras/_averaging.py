@@ -14,22 +14,22 @@ def average_models(
 ) -> keras.Model:
     """A functional model whose output is the weighted average of ``models``.
 
-    The members become nested models of one functional model with their shared
+    The models become nested models of one functional model with their shared
     input, so it predicts, saves, loads and pickles like any of our networks,
     and its forward pass compiles as one (see :mod:`._forward`).
 
     Parameters
     ----------
     models : sequence of keras.Model
-        Members with one input of one shape, one output of one shape, and
+        Models with one input of one shape, one output of one shape, and
         distinct names.
     weights : sequence of float
-        One non-negative weight per member, summing to 1.
+        One non-negative weight per model, summing to 1.
 
     Returns
     -------
     keras.Model
-        The single member itself when there is one; otherwise a new model
+        The single model itself when there is one; otherwise a new model
         named ``"ensemble"``. The average is computed in float32, as our
         networks' heads are.
     """
@@ -40,7 +40,7 @@ def average_models(
         )
     names = [m.name for m in models]
     if len(set(names)) != len(names):
-        raise ValueError(f"Member names must be distinct, got {names}.")
+        raise ValueError(f"Model names must be distinct, got {names}.")
     if len(models) == 1:
         return models[0]
     spec = models[0].inputs[0]

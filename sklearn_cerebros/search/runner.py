@@ -1,0 +1,329 @@
+"""Where and when a search's trials run: the run loops, the workers, the budget.
+
+:func:`run_trials` asks the proposer for trials, has them trained and hands
+each finished one to the search's :class:`~.store.FinishedTrials`, until the
+proposer is done or the time budget is spent (:class:`TimeBudget`). It has
+two loops: generations are trained batch by batch (:func:`_run_batches`), and
+successive halving with several loky workers keeps every worker busy, a new
+trial as soon as one finishes (:func:`_run_async`, as in ASHA).
+:class:`TrialRunner` decides where a trial runs (this process, a worker
+process of the search's own, joblib's workers) and :func:`worker_threads`
+shares the cores among worker processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from typing import Any
+
+from joblib import Parallel, delayed, effective_n_jobs
+from joblib.externals.loky import ProcessPoolExecutor
+
+from .._backend import keras
+from .._compat import default_joblib_backend
+from .progress import trial_progress
+from .proposers import HalvingProposer, Proposer
+from .store import FinishedTrials
+from .trial import (
+    TrialResult,
+    TrialSpec,
+    TrialTask,
+    WarmStart,
+    promotion_start,
+    run_trial,
+)
+
+__all__ = [
+    "IN_PROCESS_TRIALS",
+    "RunSettings",
+    "TimeBudget",
+    "TrialRunner",
+    "run_trials",
+    "worker_threads",
+]
+
+# A search with n_jobs=1 runs up to this many trials in the caller's process;
+# a longer one runs them in a worker process (see TrialRunner).
+IN_PROCESS_TRIALS = 20
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a search runs its trials: the estimator's parameters of that name.
+
+    ``n_trials`` is the whole budget of trials (those finished before a
+    resume included), ``max_time`` the wall-clock budget in seconds (None:
+    none) and ``verbose`` 1 or more draws a progress bar.
+    """
+
+    n_jobs: int | None
+    max_time: float | None
+    n_trials: int
+    verbose: int
+
+
+class TimeBudget:
+    """A search's wall-clock budget: no trial starts once it is spent.
+
+    The clock starts when the budget is made; trials already running when it
+    runs out finish.
+    """
+
+    def __init__(self, max_time: float | None) -> None:
+        self.max_time = max_time
+        self._start = time.perf_counter()
+
+    def spent(self) -> bool:
+        """Whether ``max_time`` seconds have passed (never without one)."""
+        return bool(self.max_time) and time.perf_counter() - self._start > self.max_time
+
+
+@contextlib.contextmanager
+def worker_threads(n_jobs: int | None) -> Iterator[None]:
+    """Share the cores among trial worker processes started in this block.
+
+    Each TensorFlow process otherwise sizes its thread pools to every core, so
+    two workers on two cores fight over them: measured, ``n_jobs=2`` then ran
+    0.73x as many trials a minute as ``n_jobs=1``, and 1.5x to 2.25x with one
+    thread each. New worker processes inherit the environment, so the block
+    sets TensorFlow's thread counts there (unless the user already has). It
+    changes nothing in this process, whose TensorFlow has already started, nor
+    on Dask workers, which were started elsewhere. PyTorch needs nothing
+    here: joblib's loky workers get ``OMP_NUM_THREADS`` of ``cores //
+    n_jobs``, which PyTorch reads when it starts. JAX has no thread setting
+    that took effect in our measurements (``XLA_FLAGS`` with
+    ``--xla_cpu_multi_thread_eigen=false`` changed nothing).
+    """
+    workers = effective_n_jobs(n_jobs)
+    if workers <= 1:
+        yield
+        return
+    wanted = {
+        "TF_NUM_INTRAOP_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
+        "TF_NUM_INTEROP_THREADS": "1",
+    }
+    before = {name: os.environ.get(name) for name in wanted}
+    for name, value in wanted.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class TrialRunner:
+    """Run trials where their memory can be given back.
+
+    TensorFlow keeps about 12 MB for every model trained in graph mode, and
+    ``keras.backend.clear_session()`` does not return it (keras-team/keras#17458),
+    so a long search in one process grows without bound. Processes give the
+    memory back when they end, and loky, joblib's default backend, replaces a
+    worker once it has grown by 300 MB since its first task (it measures with
+    ``psutil``). So trials run in loky worker processes whenever that is
+    possible without a cost the user would notice:
+
+    - ``n_jobs`` above 1: through :class:`joblib.Parallel`, so the active
+      joblib backend (loky by default, or Dask, ...) decides where.
+    - ``n_jobs=1`` on TensorFlow with loky as the active backend and more than
+      :data:`IN_PROCESS_TRIALS` trials to run: in one loky worker process owned
+      by the search (it imports TensorFlow once, a few seconds), shut down at
+      the end. Trial results do not depend on where a trial runs.
+    - otherwise in this process, where the growth is bounded by
+      :data:`IN_PROCESS_TRIALS` trials (JAX and PyTorch do not leak this way).
+
+    With ``asynchronous=True``, ``n_jobs`` above 1 and loky as the active
+    backend, the runner owns ``n_jobs`` loky worker processes and
+    :meth:`submit` hands each trial to the next free one (successive halving
+    proposes a trial whenever a worker is free); :attr:`asynchronous` says
+    whether it does. Otherwise :meth:`run` trains a batch and returns when
+    all of it has finished.
+
+    Use it as a context manager; leaving it (also on an interrupt) stops the
+    worker processes it started.
+    """
+
+    def __init__(
+        self, n_jobs: int | None, n_trials: int, asynchronous: bool = False
+    ) -> None:
+        self.n_jobs = n_jobs
+        workers = effective_n_jobs(n_jobs)
+        self.in_worker = (
+            workers == 1
+            and n_trials > IN_PROCESS_TRIALS
+            and keras.backend.backend() == "tensorflow"
+            and default_joblib_backend()
+        )
+        self.asynchronous = bool(
+            asynchronous and workers > 1 and default_joblib_backend()
+        )
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> TrialRunner:
+        if self.in_worker or self.asynchronous:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers if self.asynchronous else 1
+            )
+        return self
+
+    def submit(
+        self, spec: TrialSpec, task: TrialTask, warm_start: WarmStart | None
+    ) -> Future:
+        """Start ``run_trial(spec, **task.arguments(), ...)`` on a free worker.
+
+        Only in an asynchronous runner, inside its ``with`` block.
+        """
+        if not self.asynchronous or self._executor is None:
+            raise RuntimeError("submit needs an asynchronous runner, entered.")
+        return self._executor.submit(
+            run_trial, spec, **task.arguments(), warm_start=warm_start
+        )
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if self._executor is not None:
+            # On an error or interrupt, do not wait for a running trial.
+            self._executor.shutdown(wait=exc_type is None, kill_workers=True)
+            self._executor = None
+
+    def run(
+        self,
+        specs: list[TrialSpec],
+        task: TrialTask,
+        starts: Mapping[int, WarmStart] | None = None,
+    ) -> Iterator[TrialResult]:
+        """Results of ``run_trial(spec, **task.arguments(), ...)``, in order.
+
+        ``starts`` maps a trial's index to its warm start, if it has one.
+        """
+        starts = starts or {}
+        calls = [(spec, starts.get(spec.index)) for spec in specs]
+        arguments = task.arguments()
+        if self._executor is None:
+            return Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(run_trial)(spec, **arguments, warm_start=start)
+                for spec, start in calls
+            )
+        futures = [
+            self._executor.submit(run_trial, s, **arguments, warm_start=w)
+            for s, w in calls
+        ]
+        return (future.result() for future in futures)
+
+
+def run_trials(
+    proposer: Proposer,
+    task: TrialTask,
+    settings: RunSettings,
+    trials: FinishedTrials,
+) -> bool:
+    """Train what the proposer proposes until it is done or time runs out.
+
+    Parameters
+    ----------
+    proposer : Proposer
+        Says which trials come next, from ``trials.records``.
+    task : TrialTask
+        What every trial is run with.
+    settings : RunSettings
+        Workers, time budget, total trials and progress bar.
+    trials : FinishedTrials
+        The trials finished so far (a resumed search's too); each trial that
+        finishes is added to it, which writes it to the results directory.
+
+    Returns
+    -------
+    bool
+        Whether ``max_time`` cut the search short.
+    """
+    progress = trial_progress(settings.verbose, settings.n_trials, len(trials.records))
+    budget = TimeBudget(settings.max_time)
+
+    def finished(result: TrialResult) -> None:
+        trials.add(result)
+        progress.advance(trials.best_score())
+
+    runner = TrialRunner(
+        settings.n_jobs,
+        settings.n_trials - len(trials.records),
+        asynchronous=isinstance(proposer, HalvingProposer),
+    )
+    with worker_threads(settings.n_jobs), runner:
+        if runner.asynchronous:
+            assert isinstance(proposer, HalvingProposer)
+            out_of_time = _run_async(proposer, runner, task, trials, finished, budget)
+        else:
+            out_of_time = _run_batches(proposer, runner, task, trials, finished, budget)
+    progress.close()
+    return out_of_time
+
+
+def _run_batches(
+    proposer: Proposer,
+    runner: TrialRunner,
+    task: TrialTask,
+    trials: FinishedTrials,
+    finished: Callable[[TrialResult], None],
+    budget: TimeBudget,
+) -> bool:
+    """Train each batch the proposer proposes, waiting for all of it.
+
+    With ``max_time`` set, trials start ``n_jobs`` at a time so that the
+    budget is checked between them. Returns whether the budget ran out.
+    """
+    early_stopping = task.settings.early_stopping
+    while specs := proposer.next_trials(trials.records):
+        todo = [s for s in specs if s.index not in trials.records]
+        step = runner.workers if budget.max_time else len(todo)
+        for lo in range(0, len(todo), max(1, step)):
+            if budget.spent():
+                return True
+            batch = todo[lo : lo + step]
+            starts = {
+                s.index: w
+                for s in batch
+                if (w := promotion_start(s, trials.kept, early_stopping)) is not None
+            }
+            for result in runner.run(batch, task, starts):
+                finished(result)
+    return False
+
+
+def _run_async(
+    proposer: HalvingProposer,
+    runner: TrialRunner,
+    task: TrialTask,
+    trials: FinishedTrials,
+    finished: Callable[[TrialResult], None],
+    budget: TimeBudget,
+) -> bool:
+    """Keep every worker busy: a new trial as soon as one finishes (ASHA).
+
+    Returns whether the budget stopped the search; the trials running then
+    finish first.
+    """
+    early_stopping = task.settings.early_stopping
+    running: dict[Future, int] = {}
+    cut = False
+    while True:
+        while len(running) < runner.workers and not cut:
+            cut = budget.spent()
+            spec = None if cut else proposer.next_trial(trials.records)
+            if spec is None:
+                break
+            start = promotion_start(spec, trials.kept, early_stopping)
+            running[runner.submit(spec, task, start)] = spec.index
+        if not running:
+            return cut
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=running.__getitem__):
+            del running[future]
+            finished(future.result())
