@@ -188,8 +188,16 @@ SEARCH_DOC = (
         benchmarks.bench_halving``) halving did not beat generations, so
         generations stay the default.
     max_time : float, default=None
-        Wall-clock budget in seconds: no new trial starts after it (running
-        trials finish). ``time_budget_exhausted_`` says whether it ran out.
+        Wall-clock budget in seconds, counted from the start of ``fit``: no
+        trial starts after it, and a trial still training then stops at the
+        end of its current epoch. Its networks count, with their best
+        epochs, when every one of them has trained; a bagged trial whose
+        later folds could not start is recorded with ``status="stopped"``
+        (and trained again by a resumed search). The first trial always
+        trains to the end, so that ``fit`` returns a model however small the
+        budget. ``time_budget_exhausted_`` says whether the budget cut the
+        search short, and the ``stopped`` column of ``search_results_``
+        which trials it cut.
     scoring : str or callable, default=None
         Ranks the trials on the held-out rows; None means
         ``"neg_root_mean_squared_error"`` for regression and ``"neg_log_loss"``
@@ -305,7 +313,9 @@ SEARCH_ATTRIBUTES = (
         rung), parent (the trial whose structure was perturbed, or whose
         network a promotion continues; -1 for a sampled one), initial
         (whether it is one of ``initial_plans``), rung (0 for a network
-        trained from scratch), seed, status, score,
+        trained from scratch), seed, status (``"ok"``, ``"failed"``, or
+        ``"stopped"`` by ``max_time``), stopped (``"deadline"`` where
+        ``max_time`` cut the trial's training short), score,
         rank, epochs, best_epoch, fit_time, sizes, a one-line summary, the
         structure, the plan as a dict, the error text of a failed trial, and
         its ``ensemble_weight`` (0 outside the ensemble).
@@ -334,6 +344,7 @@ SEARCH_ATTRIBUTES = (
     search_time_ : float
         Seconds the search took.
     time_budget_exhausted_ : bool
-        Whether ``max_time`` stopped the search early."""
+        Whether ``max_time`` cut the search short: a proposed trial did not
+        start, or a trial's training stopped at the deadline."""
     + INPUT_ATTRIBUTES_DOC
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from numbers import Integral, Real
 from typing import Any
 
@@ -127,6 +128,7 @@ class _CerebrosSearch:
         self
             The fitted search.
         """
+        started = time.time()  # max_time counts from here
         space = self._space()
         if self.resume and self.results_dir is None:
             raise ValueError(
@@ -151,7 +153,9 @@ class _CerebrosSearch:
         outcome = run_search(
             self._trial_task(space, data, folds),
             proposer,
-            RunSettings(self.n_jobs, self.max_time, self.n_trials, self.verbose),
+            RunSettings(
+                self.n_jobs, self.max_time, self.n_trials, self.verbose, started
+            ),
             store,
             EnsembleSettings(self.ensemble_size, self.scoring, self.refit),
         )

@@ -11,6 +11,7 @@ fitted attributes.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +109,11 @@ def run_search(
             f"Errors: {'; '.join(errors)[:2000] or 'none recorded'}"
         )
     choice = choose(trials.kept, task, ensemble)
+    if runner.max_time and ensemble.refit:
+        # refits share the promise's last tenth: fit ends by 1.1 max_time
+        end = (runner.started or time.time() - search_time) + 1.1 * runner.max_time
+        settings = dataclasses.replace(task.settings, deadline=end)
+        task = dataclasses.replace(task, settings=settings)
     fitted = assemble(choice, task, ensemble.refit)
     return SearchOutcome(
         records=records,

@@ -41,6 +41,7 @@ _COLUMNS = (
     "rung",
     "seed",
     "status",
+    "stopped",
     "score",
     "rank",
     "epochs",

@@ -14,6 +14,7 @@ shares the cores among worker processes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,7 +27,7 @@ from joblib.externals.loky import ProcessPoolExecutor
 
 from .._backend import keras
 from .._compat import default_joblib_backend
-from .progress import trial_progress
+from .progress import score_label, trial_progress
 from .proposers import HalvingProposer, Proposer
 from .store import FinishedTrials
 from .trial import (
@@ -58,29 +59,52 @@ class RunSettings:
 
     ``n_trials`` is the whole budget of trials (those finished before a
     resume included), ``max_time`` the wall-clock budget in seconds (None:
-    none) and ``verbose`` 1 or more draws a progress bar.
+    none), counted from ``started`` (a :func:`time.time` value: when ``fit``
+    began; None: now), and ``verbose`` 1 or more draws a progress bar.
     """
 
     n_jobs: int | None
     max_time: float | None
     n_trials: int
     verbose: int
+    started: float | None = None
 
 
 class TimeBudget:
-    """A search's wall-clock budget: no trial starts once it is spent.
+    """A search's wall-clock budget: ``max_time`` seconds from ``started``.
 
-    The clock starts when the budget is made; trials already running when it
-    runs out finish.
+    No trial starts once it is spent, and a trial still training then stops
+    at the end of its epoch (:attr:`TrainSettings.deadline`): its networks
+    count if each has a best epoch, and otherwise it is recorded as
+    ``"stopped"``. The first trial is the exception: until one trial has a
+    usable network, trials train to the end, so that ``fit`` always returns
+    a model. The clock is the wall clock (:func:`time.time`), which worker
+    processes on this machine or a Dask cluster's share.
     """
 
-    def __init__(self, max_time: float | None) -> None:
+    def __init__(self, max_time: float | None, started: float | None = None) -> None:
         self.max_time = max_time
-        self._start = time.perf_counter()
+        start = time.time() if started is None else started
+        self.deadline = start + max_time if max_time else None
 
-    def spent(self) -> bool:
-        """Whether ``max_time`` seconds have passed (never without one)."""
-        return bool(self.max_time) and time.perf_counter() - self._start > self.max_time
+    def spent(self, trials: FinishedTrials) -> bool:
+        """Whether the deadline has passed, once a trial has finished.
+
+        Never without a deadline; before any trial has finished, the first
+        one still starts.
+        """
+        return (
+            bool(trials.records)
+            and self.deadline is not None
+            and (time.time() > self.deadline)
+        )
+
+    def bound(self, task: TrialTask, trials: FinishedTrials) -> TrialTask:
+        """``task`` with the deadline in its settings, once a trial is kept."""
+        if self.deadline is None or not trials.kept:
+            return task
+        settings = dataclasses.replace(task.settings, deadline=self.deadline)
+        return dataclasses.replace(task, settings=settings)
 
 
 @contextlib.contextmanager
@@ -242,12 +266,21 @@ def run_trials(
     Returns
     -------
     bool
-        Whether ``max_time`` cut the search short.
+        Whether ``max_time`` cut the search short: a proposed trial did not
+        start, or a trial's training stopped at the deadline.
     """
-    progress = trial_progress(settings.verbose, settings.n_trials, len(trials.records))
-    budget = TimeBudget(settings.max_time)
+    progress = trial_progress(
+        settings.verbose,
+        settings.n_trials,
+        len(trials.records),
+        score_label(task.scorer),
+    )
+    budget = TimeBudget(settings.max_time, settings.started)
+    cut_short = False
 
     def finished(result: TrialResult) -> None:
+        nonlocal cut_short
+        cut_short = cut_short or result.stopped is not None
         trials.add(result)
         progress.advance(trials.best_score())
 
@@ -262,8 +295,21 @@ def run_trials(
             out_of_time = _run_async(proposer, runner, task, trials, finished, budget)
         else:
             out_of_time = _run_batches(proposer, runner, task, trials, finished, budget)
-    progress.close()
-    return out_of_time
+    progress.close(_stop_reason(settings, len(trials.records), out_of_time, cut_short))
+    return out_of_time or cut_short
+
+
+def _stop_reason(
+    settings: RunSettings, n_done: int, out_of_time: bool, cut_short: bool
+) -> str:
+    """Why a search stopped, in words, for the progress output."""
+    if out_of_time or cut_short:
+        cut = "; a trial's training was cut at the deadline" if cut_short else ""
+        return (
+            f"the time budget (max_time={settings.max_time:g} s) ran out after "
+            f"{n_done} of {settings.n_trials} trials{cut}"
+        )
+    return f"all {n_done} trials done (n_trials={settings.n_trials})"
 
 
 def _run_batches(
@@ -284,7 +330,7 @@ def _run_batches(
         todo = [s for s in specs if s.index not in trials.records]
         step = runner.workers if budget.max_time else len(todo)
         for lo in range(0, len(todo), max(1, step)):
-            if budget.spent():
+            if budget.spent(trials):
                 return True
             batch = todo[lo : lo + step]
             starts = {
@@ -292,7 +338,7 @@ def _run_batches(
                 for s in batch
                 if (w := promotion_start(s, trials.kept, early_stopping)) is not None
             }
-            for result in runner.run(batch, task, starts):
+            for result in runner.run(batch, budget.bound(task, trials), starts):
                 finished(result)
     return False
 
@@ -315,12 +361,13 @@ def _run_async(
     cut = False
     while True:
         while len(running) < runner.workers and not cut:
-            cut = budget.spent()
+            cut = budget.spent(trials)
             spec = None if cut else proposer.next_trial(trials.records)
             if spec is None:
                 break
             start = promotion_start(spec, trials.kept, early_stopping)
-            running[runner.submit(spec, task, start)] = spec.index
+            bound = budget.bound(task, trials)
+            running[runner.submit(spec, bound, start)] = spec.index
         if not running:
             return cut
         done, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -176,6 +176,9 @@ class ResultsStore:
 
         A line cut short by a kill is ignored, and so is a successful trial
         whose arrays are missing: it is trained again, to the same result.
+        A trial that the time budget stopped before it had a usable network
+        (``status="stopped"``) is trained again too: a resumed search with
+        more time continues it.
         """
         records: dict[int, dict[str, Any]] = {}
         if not self._trials.exists():
@@ -186,6 +189,8 @@ class ResultsStore:
             except json.JSONDecodeError:
                 continue  # the process died while writing this line
             trial = int(record["trial"])
+            if record["status"] == "stopped":
+                continue
             if record["status"] != "ok" or self._arrays_path(trial).exists():
                 records[trial] = record
         return records
