@@ -173,6 +173,25 @@ SEARCH_DOC = (
         ``weight_decay`` trains with them instead of the search's.
         With ``strategy="halving"`` they are the first trials of rung 0,
         promoted like any other.
+    kinds : str or tuple of str, default=("levels",)
+        The kinds of plan the search draws and evolves, from one search
+        space (:mod:`sklearn_cerebros.search.space`): ``"levels"`` (levels
+        of units and their wiring, the ranges above), ``"residual"`` (width
+        32 to 512, 1 to 4 blocks, dropout, 1 to 16 joint-ensemble members),
+        ``"retrieval"`` (width, ``k`` 4 to 128, dropout, learning rate and
+        weight decay) and ``"mixer"`` (patch size, widths, 1 to 4 blocks,
+        dropout, members); ``"all"`` for every kind, a name or a tuple of
+        names for some. The default draws and evolves levels structures
+        only, as the search always has. Any other value: each drawn slot
+        picks a kind at random, then its hyperparameters; a later
+        generation's parents are the best trials of any allowed kind whose
+        plan lies in the space, the ``initial_plans`` included, and each
+        child moves its parent by one step of its own kind (wider or
+        narrower, a block more or fewer, another dropout, learning rate,
+        ``k`` or number of members; for levels, a move of
+        :func:`~sklearn_cerebros.architecture.perturb_structure`). An
+        unknown name raises a ``ValueError`` listing the kinds. Not yet
+        measured against the default on the benchmarks.
     n_trials : int, default=8
         Networks to train in all.
     n_generations : int, default=2

@@ -39,6 +39,7 @@ from .proposers import (
     resolve_initial_plans,
 )
 from .records import results_table
+from .space import resolve_kinds
 from .runner import RunSettings
 from .store import ResultsStore, fingerprint, recorded_seed
 from .trial import Folds, TrialData, TrialTask, bagging_folds, bags
@@ -64,6 +65,7 @@ _SEARCH_CONSTRAINTS: dict = {
     "n_members": [Interval(Integral, 1, None, closed="left")],
     "cv": ["cv_object"],
     "initial_plans": "no_validation",  # checked by resolve_initial_plans
+    "kinds": "no_validation",  # checked by space.resolve_kinds
 }
 
 
@@ -183,12 +185,14 @@ class _CerebrosSearch:
         the same earlier trials.
         """
         initial_plans = resolve_initial_plans(self.initial_plans)
+        kinds = resolve_kinds(self.kinds)
         size = generation_size(self.n_trials, self.n_generations, self.n_wirings)
         store = None
         if self.results_dir is not None:
             described = fingerprint(
                 self.get_params(),
                 initial_plans,
+                kinds=kinds,
                 n_rows=len(data.train[0]),
                 n_features=data.n_features,
                 seed=data.seed,
@@ -207,6 +211,7 @@ class _CerebrosSearch:
             rng=np.random.default_rng(data.seed),
             batch=effective_n_jobs(self.n_jobs),
             initial_plans=initial_plans,
+            kinds=kinds,
         )
         return store, proposer
 
@@ -321,6 +326,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_generations: int = 2,
         n_wirings: int = 1,
         initial_plans: Any = ("residual", "retrieval", "retrieval", "retrieval"),
+        kinds: Any = ("levels",),
         strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,
@@ -424,6 +430,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_generations: int = 2,
         n_wirings: int = 1,
         initial_plans: Any = ("residual", "retrieval", "retrieval", "retrieval"),
+        kinds: Any = ("levels",),
         strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,

@@ -32,6 +32,7 @@ from ..architecture import (
 )
 from ..architecture._residual import RESIDUAL_MEMBERS
 from .records import Records, rank_key, succeeded
+from .space import DEFAULT_KINDS, Point, SearchSpace
 
 __all__ = [
     "HALVING_ETA",
@@ -73,6 +74,9 @@ class TrialSpec:
     plan: Mapping[str, Any] | None = None
     rung: int = 0
     epochs: int | None = None
+    #: ``plan`` was drawn or perturbed from the search space (``kinds``),
+    #: not one of the ``initial_plans``.
+    drawn: bool = False
 
 
 def structure_of(plan: Mapping[str, Any]) -> Structure:
@@ -136,6 +140,14 @@ class GenerationProposer:
         from it in order.
     initial_plans : sequence of dict, default=()
         Plans (as their ``to_dict`` gives them) to train first.
+    kinds : sequence of str, default=("levels",)
+        The kinds of plan drawn and evolved (see
+        :func:`~.space.resolve_kinds`). With any other value than the
+        default, a slot of generation 0 draws a kind (uniform) then its
+        point from the :class:`~.space.SearchSpace`, and the parents of a
+        later generation are the best successful trials of any allowed
+        kind whose plan lies in the space, *initial plans included* (one
+        per point); a parent's point moves by one step of its own kind.
     """
 
     def __init__(
@@ -147,9 +159,15 @@ class GenerationProposer:
         n_wirings: int,
         rng: np.random.Generator,
         initial_plans: Sequence[Mapping[str, Any]] = (),
+        kinds: Sequence[str] = DEFAULT_KINDS,
     ) -> None:
         self.initial_plans = list(initial_plans)
         self.space = space
+        self.kinds = tuple(kinds)
+        # None: levels structures only, drawn exactly as before ``kinds``
+        self.search_space = (
+            None if self.kinds == DEFAULT_KINDS else SearchSpace(space, self.kinds)
+        )
         self.n_trials, self.n_wirings = n_trials, n_wirings
         self.per_generation = generation_size
         self.rng = rng
@@ -164,7 +182,14 @@ class GenerationProposer:
         # Parents come from earlier generations only: a resumed search holds
         # trials of this generation too, and must draw what it drew before.
         earlier = {i: r for i, r in records.items() if i < self._next_index}
-        parents = parents_of(earlier, self.per_generation) if generation else []
+        if self.search_space is not None:
+            parents = (
+                space_parents(self.search_space, earlier, self.per_generation)
+                if generation
+                else []
+            )
+        else:
+            parents = parents_of(earlier, self.per_generation) if generation else []
         specs: list[TrialSpec] = []
         for plan in self.initial_plans if generation == 0 else []:
             if self._next_index >= self.n_trials:
@@ -175,7 +200,11 @@ class GenerationProposer:
             )
             self._next_index += 1
         for slot in range(self.per_generation):
-            if parents:
+            plan, drawn = None, False
+            if self.search_space is not None:
+                structure, plan, parent_index = self._space_slot(parents, slot)
+                drawn = plan is not None
+            elif parents:
                 parent = parents[slot % len(parents)]
                 structure = perturb_structure(
                     self.space,
@@ -191,7 +220,13 @@ class GenerationProposer:
                 seed = int(self.rng.integers(_MAX_SEED))
                 specs.append(
                     TrialSpec(
-                        self._next_index, generation, seed, structure, parent_index
+                        self._next_index,
+                        generation,
+                        seed,
+                        structure,
+                        parent_index,
+                        plan=plan,
+                        drawn=drawn,
                     )
                 )
                 self._next_index += 1
@@ -199,6 +234,53 @@ class GenerationProposer:
                 break
         self._generation += 1
         return specs
+
+    def _space_slot(
+        self, parents: list[tuple[Point, int]], slot: int
+    ) -> tuple[Structure, dict[str, Any] | None, int | None]:
+        """A slot's structure, plan (None: a levels structure) and parent."""
+        space = self.search_space
+        assert space is not None
+        if parents:
+            point, parent_index = parents[slot % len(parents)]
+            point = space.perturb(point, self.rng)
+        else:
+            point, parent_index = space.draw(self.rng), None
+        return _spec_parts(space, point) + (parent_index,)
+
+
+def _spec_parts(
+    space: SearchSpace, point: Point
+) -> tuple[Structure, dict[str, Any] | None]:
+    """A point's structure and plan dict (None for a levels structure)."""
+    plan = space.plan(point)
+    if plan is None:
+        return space.structure(point), None
+    data = plan.to_dict()
+    return structure_of(data), data
+
+
+def space_parents(
+    space: SearchSpace, records: Records, n: int
+) -> list[tuple[Point, int]]:
+    """The best ``max(1, n // 2)`` successful trials in ``space``, one per point.
+
+    Any trial can be a parent, an initial plan included, when its plan is
+    of an allowed kind and lies within that kind's ranges; each comes with
+    its point.
+    """
+    ranked = sorted(
+        (r for r in records.values() if r["status"] == "ok" and "plan" in r),
+        key=rank_key,
+    )
+    parents, seen = [], set()
+    for record in ranked:
+        point = space.point_of(record["plan"])
+        if point is None or point.key() in seen:
+            continue
+        seen.add(point.key())
+        parents.append((point, int(record["trial"])))
+    return parents[: max(1, n // 2)]
 
 
 def parents_of(records: Records, n: int) -> list[Mapping[str, Any]]:
@@ -286,6 +368,10 @@ class HalvingProposer:
         Plans (as their ``to_dict`` gives them) trained first, as they
         are: trials ``0`` to ``len(initial_plans) - 1``, at rung 0, promoted
         like any other.
+    kinds : sequence of str, default=("levels",)
+        The kinds of plan rung 0 draws (see :func:`~.space.resolve_kinds`);
+        with any other value than the default, a kind (uniform) then its
+        point from the :class:`~.space.SearchSpace`.
     """
 
     def __init__(
@@ -299,7 +385,12 @@ class HalvingProposer:
         min_epochs: int = 2,
         batch: int = 1,
         initial_plans: Sequence[Mapping[str, Any]] = (),
+        kinds: Sequence[str] = DEFAULT_KINDS,
     ) -> None:
+        kinds = tuple(kinds)
+        self.search_space = (
+            None if kinds == DEFAULT_KINDS else SearchSpace(space, kinds)
+        )
         if eta < 2 or min_epochs < 1 or batch < 1:
             raise ValueError(
                 f"eta must be at least 2, min_epochs and batch at least 1; got "
@@ -360,6 +451,20 @@ class HalvingProposer:
             return TrialSpec(
                 index, 0, seed, structure_of(plan), plan=plan, epochs=budget
             )
+        if self.search_space is not None:
+            structure, drawn = _spec_parts(
+                self.search_space, self.search_space.draw(rng)
+            )
+            seed = int(rng.integers(_MAX_SEED))
+            return TrialSpec(
+                index,
+                0,
+                seed,
+                structure,
+                plan=drawn,
+                epochs=budget,
+                drawn=drawn is not None,
+            )
         structure = sample_structure(self.space, rng)
         seed = int(rng.integers(_MAX_SEED))
         return TrialSpec(index, 0, seed, structure, epochs=budget)
@@ -413,6 +518,7 @@ def make_proposer(
     rng: np.random.Generator,
     batch: int,
     initial_plans: Sequence[Mapping[str, Any]],
+    kinds: Sequence[str] = DEFAULT_KINDS,
 ) -> Proposer:
     """The proposer of a search's ``strategy``, drawing from its master generator.
 
@@ -441,6 +547,9 @@ def make_proposer(
         waits for all of them.
     initial_plans : sequence of dict
         Plans trained first, as :func:`resolve_initial_plans` gives them.
+    kinds : sequence of str, default=("levels",)
+        The kinds of plan drawn and evolved, as
+        :func:`~.space.resolve_kinds` gives them.
     """
     if strategy == "halving":
         return HalvingProposer(
@@ -452,6 +561,7 @@ def make_proposer(
             min_epochs=HALVING_MIN_EPOCHS,
             batch=batch,
             initial_plans=initial_plans,
+            kinds=kinds,
         )
     return GenerationProposer(
         space,
@@ -460,6 +570,7 @@ def make_proposer(
         n_wirings=n_wirings,
         rng=rng,
         initial_plans=initial_plans,
+        kinds=kinds,
     )
 
 

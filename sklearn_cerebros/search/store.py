@@ -59,6 +59,7 @@ def fingerprint(
     params: Mapping[str, Any],
     initial_plans: list[dict[str, Any]],
     *,
+    kinds: tuple[str, ...] = ("levels",),
     n_rows: int,
     n_features: int,
     seed: int,
@@ -76,6 +77,9 @@ def fingerprint(
         may grow.
     initial_plans : list of dict
         The resolved ``initial_plans``, which replace the parameter's value.
+    kinds : tuple of str, default=("levels",)
+        The resolved ``kinds``; recorded only when not the default, so that
+        a search's fingerprint is what it was before the parameter existed.
     n_rows, n_features : int
         The shape of the training rows.
     seed : int
@@ -87,6 +91,9 @@ def fingerprint(
     """
     kept = {k: v for k, v in params.items() if k not in _NOT_IN_FINGERPRINT}
     kept["initial_plans"] = initial_plans
+    kept.pop("kinds", None)
+    if tuple(kinds) != ("levels",):
+        kept["kinds"] = list(kinds)
     # through JSON once, so that it compares equal to what a resume reads back
     kept = json.loads(json.dumps(kept, default=_describe))
     described = {

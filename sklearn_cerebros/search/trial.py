@@ -340,17 +340,18 @@ def _trial_plan(
 ) -> tuple[NetworkPlan, bool]:
     """The plan a trial trains, named for it, and whether it is an initial plan.
 
-    A promotion trains its parent's plan; an initial plan gets the task's
-    output units and activation and keeps its own joint-ensemble members; a
+    A promotion trains its parent's plan; an initial plan (or a plan drawn
+    from the search space, ``spec.drawn``) gets the task's output units and
+    activation and keeps its own joint-ensemble members; a
     drawn structure is wired with ``rng`` and gets the whole head.
     """
     name = f"cerebros_trial{spec.index}"
     units, activation, members = task.head
     if warm_start is not None:  # a promotion: the parent's network, on
         return dataclasses.replace(plan_from_dict(warm_start.plan), name=name), False
-    if spec.plan is not None:  # an initial plan: as it is, its members too
+    if spec.plan is not None:  # an initial or drawn plan: as it is, its members too
         plan = dataclasses.replace(plan_from_dict(spec.plan), name=name)
-        return plan.with_head(units, activation), True
+        return plan.with_head(units, activation), not spec.drawn
     plan = wire(task.space, spec.structure, rng, name=name)
     return plan.with_head(units, activation, members), False
 
