@@ -52,12 +52,13 @@ def test_architecture_and_preprocessing_import_without_keras():
 
 
 def test_search_strategy_imports_without_keras():
-    """The search's proposers and records are pure: tested without a backend."""
+    """The search's proposers, records and space are pure: tested without a backend."""
     out = _run(
         """
         import json, sys
         import sklearn_cerebros.search.proposers
         import sklearn_cerebros.search.records
+        import sklearn_cerebros.search.space
         print(json.dumps(sorted(m for m in ("keras", "tensorflow", "jax", "torch")
                                 if m in sys.modules)))
         """

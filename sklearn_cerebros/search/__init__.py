@@ -16,6 +16,8 @@ The estimators are a thin shell over one plain function,
 ``ensemble``      greedy selection of the ensemble's entries, their averaged
                   model, the refit
 ``records``       pure: a finished trial's record, its rank, the results table
+``space``         pure: one search space over every kind of plan (``kinds``):
+                  each kind's hyperparameters, draws and one-step moves
 ================  ==============================================================
 
 This package imports nothing when it is imported, so that ``proposers`` and

@@ -140,8 +140,8 @@ SEARCH_DOC = (
     initial_plans : str, plan or list, default=("residual", "retrieval", "retrieval", "retrieval")
         Plans trained first, as they are, before the drawn ones: trials 0,
         1, ... of generation 0 (they count in ``n_trials``, are ranked and
-        can join the ensemble like any trial, and are never perturbed into
-        parents). ``"residual"`` is the architecture of
+        can join the ensemble like any trial, and at the default ``kinds``
+        are never perturbed into parents). ``"residual"`` is the architecture of
         :class:`~sklearn_cerebros.ResidualMLPRegressor`'s defaults
         (:func:`~sklearn_cerebros.architecture.residual_plan`, with its 8
         joint-ensemble members), a strong start that the drawn networks are

@@ -39,8 +39,8 @@ from .proposers import (
     resolve_initial_plans,
 )
 from .records import results_table
-from .space import resolve_kinds
 from .runner import RunSettings
+from .space import resolve_kinds
 from .store import ResultsStore, fingerprint, recorded_seed
 from .trial import Folds, TrialData, TrialTask, bagging_folds, bags
 

@@ -122,8 +122,8 @@ class GenerationProposer:
     ``n_trials``, so a search resumed with a larger budget goes on as an
     uninterrupted larger search would have. ``initial_plans`` are trained
     first, as they are (trials ``0`` to ``len(initial_plans) - 1`` of
-    generation 0, ahead of its drawn structures); they are never parents,
-    since their sizes need not lie in the space.
+    generation 0, ahead of its drawn structures); at the default ``kinds``
+    they are never parents, since their sizes need not lie in the space.
 
     Parameters
     ----------

@@ -1,0 +1,117 @@
+"""The search's ``kinds``: drawing and evolving every kind of plan, in a fit.
+
+The proposer and the space are tested without Keras in test_space.py.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+from _search_params import TINY
+from sklearn.datasets import make_regression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_cerebros import CerebrosRegressor
+from sklearn_cerebros.architecture import CerebrosSpace, RetrievalPlan, plan_from_dict
+from sklearn_cerebros.search.space import SearchSpace
+
+# a tiny retrieval network as the one initial plan, then 3 drawn a generation
+KINDS = {
+    **TINY,
+    "n_trials": 6,
+    "n_generations": 2,
+    "epochs": 3,
+    "initial_plans": [RetrievalPlan(width=16, k=8)],
+}
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    X, y = make_regression(n_samples=120, n_features=5, noise=5.0, random_state=0)
+    return X, y
+
+
+# the levels ranges of TINY, to read a trial's plan back as a point
+SPACE = SearchSpace(
+    CerebrosSpace(
+        levels=TINY["levels"],
+        units_per_level=TINY["units_per_level"],
+        neurons_per_unit=TINY["neurons_per_unit"],
+        skip_depth=TINY["skip_depth"],
+        batch_norm=TINY["batch_norm"],
+    ),
+    "all",
+)
+
+
+def _kind(plan: dict) -> str:
+    return SPACE.point_of(plan).kind
+
+
+def test_generation_one_evolves_plans_of_other_kinds(regression_data):
+    X, y = regression_data
+    kinds = ("residual", "retrieval", "mixer")
+    search = CerebrosRegressor(**{**KINDS, "kinds": kinds}).fit(X, y)
+    table = search.search_results_
+    assert table["status"] == ["ok"] * 6
+    assert table["generation"] == [0, 0, 0, 0, 1, 1]
+    plans = table["plan"]
+    for i, parent in enumerate(table["parent"]):
+        if table["generation"][i] == 0:
+            assert parent == -1
+            continue
+        # a child of a non-levels plan, of its parent's kind, one step away
+        assert parent >= 0
+        assert _kind(plans[parent]) in kinds
+        assert _kind(plans[i]) == _kind(plans[parent])
+        assert plans[i] != plans[parent]
+        assert not table["initial"][i]
+    assert table["initial"] == [True, False, False, False, False, False]
+    for plan in plans:
+        assert _kind(plan) in kinds
+        plan_from_dict(plan)
+    assert np.isfinite(search.predict(X)).all()
+
+
+def test_kinds_in_a_grid_search_over_a_pipeline(regression_data):
+    X, y = regression_data
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("search", CerebrosRegressor(**{**KINDS, "n_trials": 2, "epochs": 2})),
+        ]
+    )
+    grid = GridSearchCV(pipe, {"search__kinds": [("levels",), "all"]}, cv=2)
+    grid.fit(X, y)
+    assert list(grid.cv_results_["param_search__kinds"]) == [("levels",), "all"]
+    clone = pickle.loads(pickle.dumps(grid.best_estimator_))
+    np.testing.assert_array_equal(clone.predict(X), grid.predict(X))
+
+
+def test_a_bad_kind_names_the_parameter_and_the_kinds(regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="kinds") as info:
+        CerebrosRegressor(**{**KINDS, "kinds": ("levels", "resnet")}).fit(X, y)
+    message = str(info.value)
+    assert "'resnet'" in message
+    for kind in ("levels", "residual", "retrieval", "mixer"):
+        assert repr(kind) in message
+
+
+def test_the_resume_fingerprint_holds_kinds_only_when_set(regression_data, tmp_path):
+    X, y = regression_data
+    params = {**KINDS, "n_trials": 1, "epochs": 1}
+    CerebrosRegressor(**params, results_dir=tmp_path / "a").fit(X, y)
+    assert "kinds" not in json.loads((tmp_path / "a" / "search.json").read_text())
+    with pytest.raises(ValueError, match="kinds differ"):
+        CerebrosRegressor(
+            **params, kinds="all", results_dir=tmp_path / "a", resume=True
+        ).fit(X, y)
+    CerebrosRegressor(**params, kinds="all", results_dir=tmp_path / "b").fit(X, y)
+    stored = json.loads((tmp_path / "b" / "search.json").read_text())
+    assert stored["kinds"] == ["levels", "residual", "retrieval", "mixer"]
