@@ -132,6 +132,7 @@ class _CerebrosSearch:
         """
         started = time.time()  # max_time counts from here
         space = self._space()
+        resolve_kinds(self.kinds)  # a bad name fails before any data is read
         if self.resume and self.results_dir is None:
             raise ValueError(
                 "resume=True continues the search recorded in results_dir; "
