@@ -292,3 +292,20 @@ def test_a_drawn_plan_keeps_its_kind_and_members():
         assert spec.drawn and spec.plan is not None
         plan = plan_from_dict(spec.plan)
         assert kind_of(plan).label == "mixer"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_alone_draws_and_moves_within_its_ranges(kind):
+    space = SearchSpace(CEREBROS, kind)
+    rng = np.random.default_rng(7)
+    seen = set()
+    for _ in range(40):
+        point = space.draw(rng)
+        moved = space.perturb(point, rng)
+        for p in (point, moved):
+            assert p.kind == kind and space.contains(p)
+            data = _plan_of(space, p, rng).to_dict()
+            assert plan_from_dict(data).to_dict() == data
+            assert space.point_of(data) == p
+            seen.add(p.key())
+    assert len(seen) > 40  # the draws and moves vary
