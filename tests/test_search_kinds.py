@@ -72,7 +72,7 @@ def test_generation_one_evolves_plans_of_other_kinds(regression_data):
         assert plans[i] != plans[parent]
         assert not table["initial"][i]
     assert table["initial"] == [True, False, False, False, False, False]
-    for plan in plans:
+    for plan in plans[1:]:  # the drawn and evolved ones (the initial is tiny)
         assert _kind(plan) in kinds
         plan_from_dict(plan)
     assert np.isfinite(search.predict(X)).all()
