@@ -2,7 +2,7 @@
 
 The trials here run in this process, so one callback object sees every
 epoch of the search: it lets the first trial train at full speed and then
-makes every epoch take half a second, so that the second trial alone would
+makes every epoch take a second, so that the second trial alone would
 run far past the budget. Margins are generous: these are not timings.
 """
 
