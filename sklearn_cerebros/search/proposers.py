@@ -148,6 +148,11 @@ class GenerationProposer:
         later generation are the best successful trials of any allowed
         kind whose plan lies in the space, *initial plans included* (one
         per point); a parent's point moves by one step of its own kind.
+    narrow : dict or None, default=None
+        The search's ``space``: hyperparameters of some of ``kinds`` fixed
+        or narrowed (see :func:`~.space.resolve_space`). Every drawn and
+        perturbed point lies within it, and only trials within it are
+        parents.
     """
 
     def __init__(
@@ -160,14 +165,13 @@ class GenerationProposer:
         rng: np.random.Generator,
         initial_plans: Sequence[Mapping[str, Any]] = (),
         kinds: Sequence[str] = DEFAULT_KINDS,
+        narrow: Mapping[str, Any] | None = None,
     ) -> None:
         self.initial_plans = list(initial_plans)
         self.space = space
         self.kinds = tuple(kinds)
         # None: levels structures only, drawn exactly as before ``kinds``
-        self.search_space = (
-            None if self.kinds == DEFAULT_KINDS else SearchSpace(space, self.kinds)
-        )
+        self.search_space = _search_space(space, self.kinds, narrow)
         self.n_trials, self.n_wirings = n_trials, n_wirings
         self.per_generation = generation_size
         self.rng = rng
@@ -247,6 +251,15 @@ class GenerationProposer:
         else:
             point, parent_index = space.draw(self.rng), None
         return _spec_parts(space, point) + (parent_index,)
+
+
+def _search_space(
+    space: CerebrosSpace, kinds: tuple[str, ...], narrow: Mapping[str, Any] | None
+) -> SearchSpace | None:
+    """The space a proposer draws from; None: levels structures, as always."""
+    if kinds == DEFAULT_KINDS and not narrow:
+        return None
+    return SearchSpace(space, kinds, narrow or None)
 
 
 def _spec_parts(
@@ -372,6 +385,9 @@ class HalvingProposer:
         The kinds of plan rung 0 draws (see :func:`~.space.resolve_kinds`);
         with any other value than the default, a kind (uniform) then its
         point from the :class:`~.space.SearchSpace`.
+    narrow : dict or None, default=None
+        The search's ``space`` (see :func:`~.space.resolve_space`): rung 0
+        draws within it.
     """
 
     def __init__(
@@ -386,11 +402,9 @@ class HalvingProposer:
         batch: int = 1,
         initial_plans: Sequence[Mapping[str, Any]] = (),
         kinds: Sequence[str] = DEFAULT_KINDS,
+        narrow: Mapping[str, Any] | None = None,
     ) -> None:
-        kinds = tuple(kinds)
-        self.search_space = (
-            None if kinds == DEFAULT_KINDS else SearchSpace(space, kinds)
-        )
+        self.search_space = _search_space(space, tuple(kinds), narrow)
         if eta < 2 or min_epochs < 1 or batch < 1:
             raise ValueError(
                 f"eta must be at least 2, min_epochs and batch at least 1; got "
@@ -519,6 +533,7 @@ def make_proposer(
     batch: int,
     initial_plans: Sequence[Mapping[str, Any]],
     kinds: Sequence[str] = DEFAULT_KINDS,
+    narrow: Mapping[str, Any] | None = None,
 ) -> Proposer:
     """The proposer of a search's ``strategy``, drawing from its master generator.
 
@@ -550,6 +565,9 @@ def make_proposer(
     kinds : sequence of str, default=("levels",)
         The kinds of plan drawn and evolved, as
         :func:`~.space.resolve_kinds` gives them.
+    narrow : dict or None, default=None
+        The search's ``space``: some hyperparameters of those kinds fixed
+        or narrowed (see :func:`~.space.resolve_space`).
     """
     if strategy == "halving":
         return HalvingProposer(
@@ -562,6 +580,7 @@ def make_proposer(
             batch=batch,
             initial_plans=initial_plans,
             kinds=kinds,
+            narrow=narrow,
         )
     return GenerationProposer(
         space,
@@ -571,6 +590,7 @@ def make_proposer(
         rng=rng,
         initial_plans=initial_plans,
         kinds=kinds,
+        narrow=narrow,
     )
 
 

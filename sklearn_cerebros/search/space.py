@@ -26,14 +26,23 @@ each plan's defaults (the residual estimators' default network with
 :data:`~sklearn_cerebros.architecture._residual.RESIDUAL_MEMBERS` members,
 ``RetrievalPlan()``, ``MixerPlan()``), so the search's default initial
 plans can be parents.
+
+A search can *narrow* the space (its ``space`` parameter, checked by
+:func:`resolve_space`): a ``"kind.parameter"`` key fixes a hyperparameter
+of a kind to one value, or narrows it to a list of values or, for an
+integer or an ordered numeric choice, a ``(low, high)`` range within the
+kind's own. :meth:`KindSpace.narrow` gives the narrowed kind, which draws,
+moves and contains only what the narrowed ranges allow.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -61,6 +70,8 @@ __all__ = [
     "SearchSpace",
     "register_space",
     "resolve_kinds",
+    "resolve_space",
+    "space_description",
     "space_kinds",
 ]
 
@@ -87,6 +98,18 @@ def _grown(n: int, high: int) -> int:
 
 def _shrunk(n: int, low: int) -> int:
     return max(low, min(n - 1, round(n / 1.25)))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _not_expected(key: str, value: Any, expected: str) -> ValueError:
+    return ValueError(f"space[{key!r}] = {value!r}: expected {expected}.")
 
 
 @dataclass(frozen=True)
@@ -129,6 +152,43 @@ class IntRange:
             and self.low <= value <= self.high
         )
 
+    def narrowed(self, value: Any, key: str) -> IntRange | Choice:
+        """This range narrowed as the search's ``space[key]`` says.
+
+        Parameters
+        ----------
+        value : int, list of int or tuple of two ints
+            An int fixes the value; a list keeps those values (a choice,
+            ordered); ``(low, high)`` narrows the range. Every value must lie
+            in ``[self.low, self.high]``.
+        key : str
+            The ``"kind.parameter"`` key, for the error message.
+
+        Raises
+        ------
+        ValueError
+            If ``value`` is none of those, or not within the range.
+        """
+        expected = (
+            f"an int in [{self.low}, {self.high}], a non-empty list of such "
+            "ints, or a (low, high) tuple of ints within that range"
+        )
+        if isinstance(value, tuple):
+            if len(value) == 2 and all(_is_int(v) for v in value):
+                low, high = int(value[0]), int(value[1])
+                if self.low <= low <= high <= self.high:
+                    return IntRange(self.name, low, high, self.log)
+        elif isinstance(value, list):
+            if value and all(_is_int(v) and self.low <= v <= self.high for v in value):
+                return Choice(self.name, tuple(sorted({int(v) for v in value})))
+        elif _is_int(value) and self.low <= value <= self.high:
+            return Choice(self.name, (int(value),))
+        raise _not_expected(key, value, expected)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready: ``{"range": [low, high]}``."""
+        return {"range": [self.low, self.high]}
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -157,6 +217,49 @@ class Choice:
             value is v or (value is not None and v is not None and value == v)
             for v in self.values
         )
+
+    def narrowed(self, value: Any, key: str) -> Choice:
+        """This choice narrowed as the search's ``space[key]`` says.
+
+        Parameters
+        ----------
+        value : one of ``values``, a list of them, or a tuple of two numbers
+            A value fixes it; a list keeps those values; ``(low, high)``
+            keeps the numeric values within ``[low, high]`` (not ``None``).
+            The values kept keep their order in ``values``.
+        key : str
+            The ``"kind.parameter"`` key, for the error message.
+
+        Raises
+        ------
+        ValueError
+            If ``value`` is none of those, or keeps no value.
+        """
+        expected = (
+            f"one of {list(self.values)}, a non-empty list of them, or a "
+            "(low, high) tuple of numbers that holds at least one of them"
+        )
+        if isinstance(value, tuple):
+            if len(value) == 2 and all(_is_number(v) for v in value):
+                low, high = value
+                kept = tuple(
+                    v for v in self.values if _is_number(v) and low <= v <= high
+                )
+                if kept:
+                    return Choice(self.name, kept)
+        elif isinstance(value, list):
+            if value and all(self.contains(v) for v in value):
+                wanted = Choice(self.name, tuple(value))
+                return Choice(
+                    self.name, tuple(v for v in self.values if wanted.contains(v))
+                )
+        elif self.contains(value):
+            return Choice(self.name, tuple(v for v in self.values if v == value))
+        raise _not_expected(key, value, expected)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready: ``{"values": [...]}``."""
+        return {"values": list(self.values)}
 
 
 Param = IntRange | Choice
@@ -189,6 +292,32 @@ class KindSpace:
     def plan(self, point: Point) -> NetworkPlan | None:
         """The plan to train as it is; None for a structure the trial wires."""
         raise NotImplementedError
+
+    def narrow(self, values: Mapping[str, Any]) -> KindSpace:
+        """This kind with some hyperparameters fixed or narrowed.
+
+        Parameters
+        ----------
+        values : mapping of str to value
+            By hyperparameter name, what the search's ``space`` gives for
+            ``"kind.name"`` (see :func:`resolve_space`).
+
+        Returns
+        -------
+        KindSpace
+            A kind that draws, moves and contains only the narrowed values.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a hyperparameter of the kind, or its value is
+            not within the kind's range.
+        """
+        key = f"{self.name}.{next(iter(values), '')}"
+        raise ValueError(
+            f"space[{key!r}]: the {self.name!r} kind has no hyperparameters "
+            "that space can narrow."
+        )
 
 
 class LevelsSpace(KindSpace):
@@ -227,6 +356,14 @@ class LevelsSpace(KindSpace):
 
     def plan(self, point: Point) -> None:
         return None
+
+    def narrow(self, values: Mapping[str, Any]) -> KindSpace:
+        key = f"{self.name}.{next(iter(values), '')}"
+        raise ValueError(
+            f"space[{key!r}]: the 'levels' kind is not narrowed by space but by "
+            "the search's own parameters (levels, units_per_level, "
+            "neurons_per_unit, skip_depth, ...)."
+        )
 
 
 class ParamSpace(KindSpace):
@@ -291,6 +428,23 @@ class ParamSpace(KindSpace):
 
     def plan(self, point: Point) -> NetworkPlan:
         return self._build(point.values)
+
+    def narrow(self, values: Mapping[str, Any]) -> ParamSpace:
+        names = [p.name for p in self.params]
+        for name in values:
+            if name not in names:
+                raise ValueError(
+                    f"space[{f'{self.name}.{name}'!r}]: the {self.name!r} kind has "
+                    f"no hyperparameter {name!r}; its hyperparameters are {names}."
+                )
+        narrowed = copy.copy(self)
+        narrowed.params = tuple(
+            p.narrowed(values[p.name], f"{self.name}.{p.name}")
+            if p.name in values
+            else p
+            for p in self.params
+        )
+        return narrowed
 
 
 def _head(plan: Any) -> tuple[int, str]:
@@ -438,6 +592,90 @@ def resolve_kinds(value: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+def resolve_space(value: Any, kinds: Sequence[str]) -> dict[str, KindSpace]:
+    """The search's ``space`` parameter as narrowed kinds, checked.
+
+    Parameters
+    ----------
+    value : dict or None
+        Keys ``"kind.parameter"`` (e.g. ``"residual.dropout"``), each fixing
+        that hyperparameter to a value, or narrowing it to a list of values
+        or to a ``(low, high)`` range within the kind's own
+        (:meth:`IntRange.narrowed`, :meth:`Choice.narrowed`). None (or an
+        empty dict) narrows nothing.
+    kinds : sequence of str
+        The search's kinds, as :func:`resolve_kinds` gives them: a key must
+        name one of them.
+
+    Returns
+    -------
+    dict of str to KindSpace
+        The narrowed kinds by name; the kinds no key names are left out.
+
+    Raises
+    ------
+    ValueError
+        Naming the key and what was expected: ``value`` is not a dict, a key
+        is not ``"kind.parameter"``, names a kind that is unknown or not in
+        ``kinds``, or a hyperparameter the kind does not have, or a value is
+        not within the kind's range.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            "space must be None or a dict keyed 'kind.parameter', e.g. "
+            f"{{'residual.dropout': 0.1}}; got {value!r}."
+        )
+    known = space_kinds()
+    grouped: dict[str, dict[str, Any]] = {}
+    for key, narrowed in value.items():
+        kind, dot, param = key.partition(".") if isinstance(key, str) else ("", "", "")
+        if not (kind and dot and param) or "." in param:
+            raise ValueError(
+                f"space has the key {key!r}: expected 'kind.parameter', e.g. "
+                "'residual.dropout'."
+            )
+        if kind not in known:
+            raise ValueError(
+                f"space[{key!r}]: {kind!r} is not a kind of plan the search "
+                f"knows; the kinds are {list(known)}."
+            )
+        if kind not in kinds:
+            raise ValueError(
+                f"space[{key!r}]: the kind {kind!r} is not searched "
+                f"(kinds={tuple(kinds)!r}); add it to kinds or drop the key."
+            )
+        grouped.setdefault(kind, {})[param] = narrowed
+    return {kind: _SPACES[kind].narrow(params) for kind, params in grouped.items()}
+
+
+def space_description(narrowed: Mapping[str, KindSpace]) -> dict[str, Any]:
+    """What a search's ``space`` narrows, JSON-ready (for its fingerprint).
+
+    Parameters
+    ----------
+    narrowed : mapping of str to KindSpace
+        The narrowed kinds, as :func:`resolve_space` gives them.
+
+    Returns
+    -------
+    dict
+        ``{"kind.parameter": {"range": [low, high]}}`` or ``{"values":
+        [...]}`` for each hyperparameter whose range differs from its
+        kind's own, sorted by key; empty when nothing is narrowed (so
+        ``{"residual.dropout": 0.1}`` and ``{"residual.dropout": [0.1]}``,
+        the same search, are described alike).
+    """
+    described: dict[str, Any] = {}
+    for name, kind in narrowed.items():
+        own = {p.name: p for p in getattr(_SPACES[name], "params", ())}
+        for param in getattr(kind, "params", ()):
+            if own.get(param.name) != param:
+                described[f"{name}.{param.name}"] = param.describe()
+    return dict(sorted(described.items()))
+
+
 @dataclass(frozen=True)
 class SearchSpace:
     """The space a search draws from: some kinds, and the levels kind's ranges.
@@ -448,16 +686,27 @@ class SearchSpace:
         The ranges and wiring rules of the levels-and-wiring plans.
     kinds : tuple of str
         The kinds drawn and evolved (see :func:`resolve_kinds`).
+    narrow : dict or None, default=None
+        The search's ``space``: hyperparameters of some of ``kinds`` fixed
+        or narrowed (see :func:`resolve_space`). Draws, moves and
+        :meth:`contains` then keep within the narrowed ranges, and
+        :meth:`point_of` reads only plans within them (a parent must be).
     """
 
     cerebros: CerebrosSpace
     kinds: tuple[str, ...] = DEFAULT_KINDS
+    narrow: Mapping[str, Any] | None = None
+    _narrowed: Mapping[str, KindSpace] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kinds", resolve_kinds(self.kinds))
+        object.__setattr__(self, "_narrowed", resolve_space(self.narrow, self.kinds))
 
     def _kind(self, name: str) -> KindSpace:
-        return _SPACES[name]
+        narrowed = self._narrowed.get(name)
+        return _SPACES[name] if narrowed is None else narrowed
 
     def draw(self, rng: np.random.Generator) -> Point:
         """A kind drawn uniform among ``kinds`` (no draw for one), then its point."""

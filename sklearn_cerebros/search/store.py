@@ -60,6 +60,7 @@ def fingerprint(
     initial_plans: list[dict[str, Any]],
     *,
     kinds: tuple[str, ...] = ("levels",),
+    space: Mapping[str, Any] | None = None,
     n_rows: int,
     n_features: int,
     seed: int,
@@ -80,6 +81,10 @@ def fingerprint(
     kinds : tuple of str, default=("levels",)
         The resolved ``kinds``; recorded only when not the default, so that
         a search's fingerprint is what it was before the parameter existed.
+    space : dict or None, default=None
+        What the search's ``space`` narrows, as
+        :func:`~.space.space_description` gives it; recorded only when it
+        narrows something, as ``kinds`` is.
     n_rows, n_features : int
         The shape of the training rows.
     seed : int
@@ -94,6 +99,9 @@ def fingerprint(
     kept.pop("kinds", None)
     if tuple(kinds) != ("levels",):
         kept["kinds"] = list(kinds)
+    kept.pop("space", None)
+    if space:
+        kept["space"] = dict(space)
     # through JSON once, so that it compares equal to what a resume reads back
     kept = json.loads(json.dumps(kept, default=_describe))
     described = {
