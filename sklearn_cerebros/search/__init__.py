@@ -49,14 +49,16 @@ At the defaults (4 initial plans and 4 drawn networks, ``cv=5``,
    ``architecture._residual.RESIDUAL_MEMBERS`` joint-ensemble members) and
    ``proposers.generation_size`` gives 4 structures a generation;
    ``space.resolve_kinds`` checks ``kinds`` (the default ``("levels",)``:
-   levels structures only, drawn as they always were).
+   levels structures only, drawn as they always were) and
+   ``space.resolve_space`` the ``space`` that narrows them (the default
+   ``None``: nothing narrowed).
 5. With ``results_dir``: ``store.fingerprint`` describes the search and
    ``store.ResultsStore`` opens the directory (on resume it checks the
    fingerprint and keeps the recorded generation size).
 6. ``proposers.make_proposer``: a ``GenerationProposer`` drawing from
    ``numpy.random.default_rng(seed)`` (with other ``kinds``, from a
-   ``space.SearchSpace`` over those kinds of plan) (a ``HalvingProposer`` for
-   ``strategy="halving"``).
+   ``space.SearchSpace`` over those kinds of plan, narrowed by ``space``)
+   (a ``HalvingProposer`` for ``strategy="halving"``).
 7. ``_estimators._trial_task`` → ``trial.TrialTask``: the space, the output
    head, the encoded rows and folds (``trial.TrialData``), the training
    settings, the target encoder and the scorer (RMSE for regression).

@@ -192,6 +192,30 @@ SEARCH_DOC = (
         :func:`~sklearn_cerebros.architecture.perturb_structure`). An
         unknown name raises a ``ValueError`` listing the kinds. Not yet
         measured against the default on the benchmarks.
+    space : dict or None, default=None
+        Narrows the space of ``kinds``: each key ``"kind.parameter"``
+        fixes that hyperparameter of that kind, or narrows it. A value fixes
+        it (``{"residual.dropout": 0.1}``); a list keeps those values
+        (``{"retrieval.k": [16, 32]}``); a ``(low, high)`` tuple narrows an
+        integer to that range (``{"residual.width": (128, 512)}``) or keeps
+        the numeric choices within it (``{"retrieval.learning_rate": (3e-4,
+        1e-3)}``). The hyperparameters are ``residual.width`` (32 to 512),
+        ``n_blocks`` (1 to 4), ``dropout`` (0, 0.1, 0.2 or 0.3) and
+        ``members`` (1 to 16); ``retrieval.width`` (32 to 512), ``k`` (4 to
+        128), ``dropout``, ``learning_rate`` and ``weight_decay`` (None, the
+        search's, or 3e-4, 1e-3, 3e-3 and 1e-5, 1e-4, 1e-3);
+        ``mixer.patch_size`` (2 to 16), ``hidden_dim`` (16 to 256),
+        ``n_blocks`` (1 to 4), ``token_mlp_dim`` (16 to 256),
+        ``channel_mlp_dim`` (16 to 512), ``dropout`` and ``members`` (1 to
+        8). The levels kind is narrowed by ``levels``, ``units_per_level``,
+        ``neurons_per_unit`` and the other parameters above. Every drawn
+        and perturbed plan lies within the narrowed space, and only trials
+        within it are parents (an ``initial_plans`` entry outside it is
+        still trained, never perturbed). ``fit`` raises a ``ValueError``
+        naming the key and what was expected when a key names a kind not in
+        ``kinds``, a hyperparameter the kind does not have, or a value
+        outside the kind's range. ``None`` (or ``{}``) narrows nothing. An
+        ordinary parameter: ``GridSearchCV`` can compare several.
     n_trials : int, default=8
         Networks to train in all.
     n_generations : int, default=2

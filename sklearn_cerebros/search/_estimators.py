@@ -40,7 +40,7 @@ from .proposers import (
 )
 from .records import results_table
 from .runner import RunSettings
-from .space import resolve_kinds
+from .space import resolve_kinds, resolve_space, space_description
 from .store import ResultsStore, fingerprint, recorded_seed
 from .trial import Folds, TrialData, TrialTask, bagging_folds, bags
 
@@ -66,6 +66,7 @@ _SEARCH_CONSTRAINTS: dict = {
     "cv": ["cv_object"],
     "initial_plans": "no_validation",  # checked by resolve_initial_plans
     "kinds": "no_validation",  # checked by space.resolve_kinds
+    "space": "no_validation",  # checked by space.resolve_space
 }
 
 
@@ -132,7 +133,8 @@ class _CerebrosSearch:
         """
         started = time.time()  # max_time counts from here
         space = self._space()
-        resolve_kinds(self.kinds)  # a bad name fails before any data is read
+        # a bad kind or space key fails before any data is read
+        resolve_space(self.space, resolve_kinds(self.kinds))
         if self.resume and self.results_dir is None:
             raise ValueError(
                 "resume=True continues the search recorded in results_dir; "
@@ -187,6 +189,7 @@ class _CerebrosSearch:
         """
         initial_plans = resolve_initial_plans(self.initial_plans)
         kinds = resolve_kinds(self.kinds)
+        narrowed = resolve_space(self.space, kinds)
         size = generation_size(self.n_trials, self.n_generations, self.n_wirings)
         store = None
         if self.results_dir is not None:
@@ -194,6 +197,7 @@ class _CerebrosSearch:
                 self.get_params(),
                 initial_plans,
                 kinds=kinds,
+                space=space_description(narrowed),
                 n_rows=len(data.train[0]),
                 n_features=data.n_features,
                 seed=data.seed,
@@ -213,6 +217,7 @@ class _CerebrosSearch:
             batch=effective_n_jobs(self.n_jobs),
             initial_plans=initial_plans,
             kinds=kinds,
+            narrow=self.space,
         )
         return store, proposer
 
@@ -328,6 +333,7 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         n_wirings: int = 1,
         initial_plans: Any = ("residual", "retrieval", "retrieval", "retrieval"),
         kinds: Any = ("levels",),
+        space: dict | None = None,
         strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,
@@ -432,6 +438,7 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         n_wirings: int = 1,
         initial_plans: Any = ("residual", "retrieval", "retrieval", "retrieval"),
         kinds: Any = ("levels",),
+        space: dict | None = None,
         strategy: str = "generations",
         max_time: float | None = None,
         ensemble_size: int = 25,
