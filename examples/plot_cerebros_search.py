@@ -94,13 +94,14 @@ print(
 # ----------
 # ``search_results_`` holds one entry per trial, like ``cv_results_``, and a
 # DataFrame makes it readable. ``parent`` is the trial a structure was derived
-# from, ``rank`` orders the trials by score (ties go to the smaller network),
-# ``epochs`` is how long early stopping let a trial train, ``best_epoch``
-# the epoch whose weights it kept, and ``ensemble_weight`` the trial's share
-# in the fitted ensemble.
+# from, ``kind`` the kind of its plan (``"levels"`` here: drawn structures
+# only), ``rank`` orders the trials by score (ties go to the smaller
+# network), ``epochs`` is how long early stopping let a trial train,
+# ``best_epoch`` the epoch whose weights it kept, and ``ensemble_weight`` the
+# trial's share in the fitted ensemble.
 results = pd.DataFrame(search.search_results_)
 results["parent"] = results["parent"].astype("Int64")  # None for generation 0
-columns = ["trial", "generation", "parent", "status", "score", "rank"]
+columns = ["trial", "generation", "parent", "kind", "status", "score", "rank"]
 columns += ["ensemble_weight"]
 columns += ["best_epoch", "fit_time", "n_params", "summary"]
 with pd.option_context("display.width", 200, "display.max_colwidth", 60):

@@ -228,6 +228,44 @@ def test_plot_search_results_rings_ensemble_members_by_weight(tmp_path):
         plot_search_results(search)
 
 
+def test_plot_search_results_marks_each_kind_and_each_member_s_weight(tmp_path):
+    search = fake_search()
+    kinds = ["residual", "retrieval", "levels", "levels", None, "mixer"]
+    search.search_results_["kind"] = kinds
+    fig = plot_search_results(search)
+    ax = fig.axes[0]
+    labels = legend_labels(ax)
+    assert labels[2:4] == ["generation 0", "generation 1"]
+    assert labels[4:8] == [
+        "kind: residual",
+        "kind: retrieval",
+        "kind: levels",
+        "kind: mixer",
+    ]
+    # every scored trial is drawn once, with its kind's marker
+    drawn = {}
+    for c in ax.collections:
+        if c.get_label() == "_nolegend_":
+            (path,) = c.get_paths()
+            for x, _ in c.get_offsets():
+                drawn[int(x)] = len(path.vertices)
+    assert sorted(drawn) == [0, 1, 2, 3, 5]  # trial 4 failed
+    assert drawn[2] == drawn[3]  # both levels: one marker
+    assert len({drawn[0], drawn[1], drawn[2], drawn[5]}) >= 3  # shapes differ
+    # the members' weights are written beside them
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == ["25%", "75%"]
+    assert_png_has_picture(fig, tmp_path / "search_kinds.png")
+    # one kind: one dot a generation, as before, and the kind named
+    search.search_results_["kind"] = ["mixer"] * 6
+    labels = legend_labels(plot_search_results(search).axes[0])
+    assert labels[2:5] == ["generation 0", "generation 1", "kind: mixer"]
+    # an unknown kind gets a marker of its own
+    search.search_results_["kind"] = ["levels", "tree", "levels", "levels", None, "x"]
+    labels = legend_labels(plot_search_results(search).axes[0])
+    assert {"kind: tree", "kind: x", "kind: levels"} <= set(labels)
+
+
 def test_missing_matplotlib_says_which_extra(monkeypatch, rich_plan):
     real_import = builtins.__import__
 

@@ -75,6 +75,17 @@ def test_generation_one_evolves_plans_of_other_kinds(regression_data):
     for plan in plans[1:]:  # the drawn and evolved ones (the initial is tiny)
         assert _kind(plan) in kinds
         plan_from_dict(plan)
+    # the table names each trial's kind, and the picture marks it
+    assert table["kind"] == ["retrieval"] + [_kind(plan) for plan in plans[1:]]
+    assert sum(table["ensemble_weight"]) == pytest.approx(1.0)
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from sklearn_cerebros.plotting import plot_search_results
+
+    ax = plot_search_results(search).axes[0]
+    named = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {f"kind: {kind}" for kind in table["kind"]} <= named
+    matplotlib.pyplot.close("all")
     assert np.isfinite(search.predict(X)).all()
 
 

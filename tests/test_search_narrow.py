@@ -67,6 +67,13 @@ def test_a_grid_search_over_space_in_a_pipeline(regression_data):
             assert 32 <= point.values["width"] <= 40
             assert point.values["n_blocks"] == 1 and point.values["members"] <= 2
             assert point.values["dropout"] == 0.1
+    # each trial's kind and weight in the table
+    assert table["kind"] == ["residual", "residual"]
+    weights = table["ensemble_weight"]
+    assert sum(w for w in weights if w > 0) == pytest.approx(1.0)
+    assert {e["trial"]: e["weight"] for e in best.ensemble_} == {
+        t: w for t, w in zip(table["trial"], weights, strict=True) if w > 0
+    }
     assert np.isfinite(grid.predict(X)).all()
 
 

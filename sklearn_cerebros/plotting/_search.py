@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+# A marker per kind of plan (the ``kind`` column); other kinds take the next
+# unused of _MORE_MARKERS.
+_KIND_MARKERS = {"levels": "o", "residual": "s", "retrieval": "D", "mixer": "^"}
+_MORE_MARKERS = ("v", "P", "X", "*", "h", "p", "<", ">")
+
 # Default scorers of the searches, by task (see ``_CerebrosSearch._scoring``).
 _DEFAULT_SCORING = {
     "regressor": "neg_root_mean_squared_error",
@@ -60,7 +65,21 @@ def _get_search_results(search: Any) -> dict[str, np.ndarray]:
         "fit_time": np.array([number(v) for v in column("fit_time", None)]),
         "rank": np.array([number(v) for v in column("rank", None)]),
         "ensemble_weight": _ensemble_weights(column("ensemble_weight", None)),
+        "kind": np.array(
+            [None if k is None else str(k) for k in column("kind", None)],
+            dtype=object,
+        ),
     }
+
+
+def _kind_markers(kinds: list[str]) -> dict[str, str]:
+    """A marker for each kind: its own, or the next unused one."""
+    markers = {k: _KIND_MARKERS[k] for k in kinds if k in _KIND_MARKERS}
+    spare = iter(m for m in _MORE_MARKERS if m not in markers.values())
+    for kind in kinds:
+        if kind not in markers:
+            markers[kind] = next(spare, "o")
+    return markers
 
 
 def _ensemble_weights(values: list[Any]) -> np.ndarray:
@@ -111,9 +130,14 @@ def plot_search_results(
     on. Failed trials, which have no score, are crosses along the bottom of
     the axes. The best trial is ringed (the legend gives its index) and,
     against the trial index, a dashed step line follows the best score so far.
-    When the search keeps an ensemble (an ``ensemble_weight`` column), its
-    members, the trials of weight above zero, get a gold ring whose area grows
-    with their weight.
+    When the results have a ``kind`` column, each trial's marker says the
+    kind of its plan (a circle for ``"levels"``, a square for
+    ``"residual"``, a diamond for ``"retrieval"``, a triangle for
+    ``"mixer"``), and the legend names the kinds. When the search keeps an
+    ensemble (an ``ensemble_weight`` column), its members, the trials of
+    weight above zero, get a gold ring whose area grows with their weight,
+    and their weight as a percentage beside it: where the ensemble's weight
+    goes.
 
     Scores are scikit-learn scores, so higher is better: with the default
     scorers they are negated errors (``neg_root_mean_squared_error``,
@@ -126,8 +150,8 @@ def plot_search_results(
         :class:`~sklearn_cerebros.CerebrosClassifier`, or any object with a
         ``search_results_`` dict of per-trial lists (``trial`` and ``score``
         are required; ``generation``, ``parent``, ``status``, ``fit_time``,
-        ``rank`` and ``ensemble_weight`` are used when present), or that
-        dict itself.
+        ``rank``, ``kind`` and ``ensemble_weight`` are used when present),
+        or that dict itself.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made otherwise.
     x : {"trial", "fit_time"}, default="trial"
@@ -205,17 +229,40 @@ def plot_search_results(
             zorder=2,
             label="best so far",
         )
+    kinds = list(dict.fromkeys(k for k in data["kind"][scored] if k is not None))
+    markers = _kind_markers(kinds)
+    # Trials of no named kind are circles, as every trial was before kinds.
+    marker_of = np.array([markers.get(k, "o") for k in data["kind"]], dtype=object)
+    shapes = list(dict.fromkeys(marker_of[scored])) or ["o"]
     for g in generations:
         mask = scored & (data["generation"] == g)
+        color = colors[g % len(colors)]
+        if len(shapes) > 1:
+            # an empty dot names the generation; the kinds' markers follow
+            ax.scatter([], [], s=36, color=color, label=f"generation {g}")
+        for shape in shapes:
+            these = mask & (marker_of == shape)
+            if len(shapes) > 1 and not these.any():
+                continue
+            ax.scatter(
+                xs[these],
+                scores[these],
+                s=36,
+                marker=shape,
+                color=color,
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=3,
+                label=f"generation {g}" if len(shapes) == 1 else "_nolegend_",
+            )
+    for kind in kinds:
         ax.scatter(
-            xs[mask],
-            scores[mask],
+            [],
+            [],
             s=36,
-            color=colors[g % len(colors)],
-            edgecolors="white",
-            linewidths=0.6,
-            zorder=3,
-            label=f"generation {g}",
+            marker=markers[kind],
+            color="#7a7a7a",
+            label=f"kind: {kind}",
         )
     failed = ~scored & np.isfinite(xs)
     if failed.any():
@@ -246,6 +293,18 @@ def plot_search_results(
             zorder=4,
             label="ensemble member",
         )
+        for x_at, y_at, weight in zip(
+            xs[members], scores[members], weights, strict=True
+        ):
+            ax.annotate(
+                f"{weight:.0%}",
+                (x_at, y_at),
+                xytext=(7, 7),
+                textcoords="offset points",
+                fontsize=7,
+                color="#8a6d0b",
+                zorder=5,
+            )
     best = _best_position(search, data)
     if best is not None and scored[best]:
         ax.scatter(

@@ -355,7 +355,9 @@ SEARCH_ATTRIBUTES = (
         ``pandas.DataFrame``): trial, generation (with successive halving the
         rung), parent (the trial whose structure was perturbed, or whose
         network a promotion continues; -1 for a sampled one), initial
-        (whether it is one of ``initial_plans``), rung (0 for a network
+        (whether it is one of ``initial_plans``), kind (of the trial's plan:
+        ``"levels"``, ``"residual"``, ``"retrieval"`` or ``"mixer"``), rung
+        (0 for a network
         trained from scratch), seed, status (``"ok"``, ``"failed"``, or
         ``"stopped"`` by ``max_time``), stopped (``"deadline"`` where
         ``max_time`` cut the trial's training short), score,

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .space import plan_kind
+
 __all__ = ["Records", "rank_key", "results_table", "succeeded"]
 
 #: Finished trials by index: the plain records a search writes.
@@ -38,6 +40,7 @@ _COLUMNS = (
     "generation",
     "parent",
     "initial",
+    "kind",
     "rung",
     "seed",
     "status",
@@ -63,13 +66,23 @@ def results_table(
 ) -> dict[str, list[Any]]:
     """Columns of per-trial values, like ``cv_results_``; rank 1 is the best.
 
+    ``kind`` is the kind of each trial's plan (:func:`~.space.plan_kind`:
+    ``"levels"``, ``"residual"``, ``"retrieval"``, ``"mixer"``; None for a
+    trial that failed before it had a plan), and the last column,
+    ``ensemble_weight``, its weight in the ensemble.
+
     Parameters
     ----------
     records : sequence of dict
         Every finished trial, in index order.
     ensemble_weights : mapping of int to float
         The weight of each trial in the ensemble, by trial index; a trial
-        outside it gets 0 in the last column, ``ensemble_weight``.
+        outside it gets 0 in ``ensemble_weight``.
+
+    Returns
+    -------
+    dict of str to list
+        One list per column, one entry per trial.
     """
     ok = sorted((r for r in records if r["status"] == "ok"), key=rank_key)
     rank = {r["trial"]: i + 1 for i, r in enumerate(ok)}
@@ -86,6 +99,8 @@ def results_table(
                 table[column].append(bool(record.get(column, False)))
             elif column == "rung":
                 table[column].append(record.get(column, 0))
+            elif column == "kind":
+                table[column].append(plan_kind(record.get("plan")))
             else:
                 table[column].append(record.get(column))
     table["ensemble_weight"] = [ensemble_weights.get(r["trial"], 0.0) for r in records]

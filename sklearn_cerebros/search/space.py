@@ -54,6 +54,7 @@ from ..architecture import (
     NetworkPlan,
     RetrievalPlan,
     Structure,
+    kind_of,
     perturb_structure,
     plan_from_dict,
     residual_plan,
@@ -68,6 +69,7 @@ __all__ = [
     "ParamSpace",
     "Point",
     "SearchSpace",
+    "plan_kind",
     "register_space",
     "resolve_kinds",
     "resolve_space",
@@ -293,6 +295,14 @@ class KindSpace:
         """The plan to train as it is; None for a structure the trial wires."""
         raise NotImplementedError
 
+    def reads(self, plan: NetworkPlan) -> bool:
+        """Whether ``plan`` is of this kind, within its ranges or not.
+
+        :func:`plan_kind` names a trial's plan with it. By default no plan:
+        the plan is then named by its architecture kind.
+        """
+        return False
+
     def narrow(self, values: Mapping[str, Any]) -> KindSpace:
         """This kind with some hyperparameters fixed or narrowed.
 
@@ -356,6 +366,9 @@ class LevelsSpace(KindSpace):
 
     def plan(self, point: Point) -> None:
         return None
+
+    def reads(self, plan: NetworkPlan) -> bool:
+        return isinstance(plan, LevelsPlan)
 
     def narrow(self, values: Mapping[str, Any]) -> KindSpace:
         key = f"{self.name}.{next(iter(values), '')}"
@@ -428,6 +441,16 @@ class ParamSpace(KindSpace):
 
     def plan(self, point: Point) -> NetworkPlan:
         return self._build(point.values)
+
+    def reads(self, plan: NetworkPlan) -> bool:
+        values = self._read(plan)
+        if values is None:
+            return False
+        try:
+            rebuilt = self._build(values).with_head(*_head(plan))
+        except (KeyError, TypeError, ValueError):
+            return False
+        return _same(rebuilt, plan)
 
     def narrow(self, values: Mapping[str, Any]) -> ParamSpace:
         names = [p.name for p in self.params]
@@ -564,6 +587,40 @@ def space_kinds() -> tuple[str, ...]:
 
 for _kind in (LevelsSpace(), RESIDUAL_SPACE, RETRIEVAL_SPACE, MIXER_SPACE):
     register_space(_kind)
+
+
+def plan_kind(plan: NetworkPlan | Mapping[str, Any] | None) -> str | None:
+    """The kind a trial's plan is of, as the results table names it.
+
+    The registered kinds are asked in order, a catch-all kind (levels)
+    last, whatever their ranges: the default residual network is
+    ``"residual"``, a wired structure ``"levels"``. A plan no kind reads is
+    named by its architecture kind (:func:`~sklearn_cerebros.architecture.kind_of`).
+
+    Parameters
+    ----------
+    plan : NetworkPlan, dict or None
+        A plan, or its ``to_dict``; None (a trial that failed before it had
+        a plan) gives None.
+
+    Returns
+    -------
+    str or None
+        ``"levels"``, ``"residual"``, ``"retrieval"``, ``"mixer"`` or the
+        name of another registered kind; None for no plan or one that does
+        not load.
+    """
+    if plan is None:
+        return None
+    if isinstance(plan, Mapping):
+        try:
+            plan = plan_from_dict(plan)
+        except (KeyError, TypeError, ValueError):
+            return None
+    for kind in sorted(_SPACES.values(), key=lambda k: k.catch_all):
+        if kind.reads(plan):
+            return kind.name
+    return kind_of(plan).label
 
 
 def resolve_kinds(value: Any) -> tuple[str, ...]:
