@@ -78,23 +78,27 @@ def score_label(scorer: Any) -> tuple[str, int]:
 
 
 def format_duration(seconds: float) -> str:
-    """A duration as a person reads it: ``12s``, ``3m05s``, ``1h02m``.
+    """A duration as a person reads it: ``12s``, ``60s``, ``3m05s``, ``5m``, ``1h02m``.
 
     Parameters
     ----------
     seconds : float
-        The duration; a negative one counts as 0.
+        The duration, rounded to the second; a negative one counts as 0.
 
     Returns
     -------
     str
+        Seconds below 100 s, then minutes and seconds, then hours and
+        minutes; a part that is zero is left out after the first.
     """
     whole = max(0, int(round(seconds)))
-    if whole < 60:
+    if whole < 100:
         return f"{whole}s"
     if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes}m{rest:02d}s" if rest else f"{minutes}m"
+    hours, minutes = divmod(whole // 60, 60)
+    return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
 
 
 class TrialProgress:
@@ -116,9 +120,9 @@ class TrialProgress:
     started : float or None, default=None
         When the budget's clock started, a :func:`time.time` value (when
         ``fit`` began); None: now.
-    interval : float or None, default=TICK_SECONDS
-        Seconds between the ticker's refreshes; None starts no ticker (the
-        postfix then changes when a trial finishes).
+    interval : float or None, default=None
+        Seconds between the ticker's refreshes (None: :data:`TICK_SECONDS`);
+        0 starts no ticker (the postfix then changes when a trial finishes).
 
     Notes
     -----
@@ -134,7 +138,7 @@ class TrialProgress:
         *,
         max_time: float | None = None,
         started: float | None = None,
-        interval: float | None = TICK_SECONDS,
+        interval: float | None = None,
     ) -> None:
         self._bar = bar
         self._name, self._sign = label
@@ -150,7 +154,8 @@ class TrialProgress:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._previous: TrialProgress | None = None
-        if bar is not None and interval is not None and interval > 0:
+        interval = TICK_SECONDS if interval is None else interval
+        if bar is not None and interval > 0:
             self._ticker = threading.Thread(
                 target=self._tick,
                 args=(interval,),
@@ -402,7 +407,7 @@ def trial_progress(
     *,
     max_time: float | None = None,
     started: float | None = None,
-    interval: float | None = TICK_SECONDS,
+    interval: float | None = None,
     **options: Any,
 ) -> TrialProgress:
     """The bar of a search of ``total`` trials, ``done`` of them already run.
@@ -421,8 +426,9 @@ def trial_progress(
     max_time, started : float or None, default=None
         The time budget and when its clock started (see
         :class:`TrialProgress`).
-    interval : float or None, default=TICK_SECONDS
-        Seconds between the ticker's refreshes; None: no ticker.
+    interval : float or None, default=None
+        Seconds between the ticker's refreshes (None: :data:`TICK_SECONDS`;
+        0: no ticker).
     **options
         Passed to ``tqdm`` (``file=`` for example).
 
@@ -440,5 +446,5 @@ def trial_progress(
         label,
         max_time=max_time,
         started=started,
-        interval=interval if verbose == 1 else None,
+        interval=interval if verbose == 1 else 0,
     )
