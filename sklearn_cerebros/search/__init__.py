@@ -66,7 +66,10 @@ At the defaults (4 initial plans and 4 drawn networks, ``cv=5``,
 
    a. ``store.FinishedTrials``: no trials yet (on resume, those in the
       directory, with their weights and out-of-fold outputs).
-   b. ``runner.run_trials``: a progress bar, the ``TimeBudget`` and a
+   b. ``runner.run_trials``: a progress bar (``progress.TrialProgress``,
+      whose ticker thread refreshes it each second with ``verbose=1``; after
+      each trial ``runner.EnsembleSoFar`` gives it the ensemble's score so
+      far), the ``TimeBudget`` and a
       ``TrialRunner`` (8 trials with ``n_jobs=None``: in this process; more
       than ``IN_PROCESS_TRIALS`` on TensorFlow: in a worker process of the
       search's own; ``n_jobs`` above 1: joblib's workers). ``_run_batches``

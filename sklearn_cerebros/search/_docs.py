@@ -342,8 +342,12 @@ SEARCH_DOC = (
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the structures and each trial.
     verbose : int, default=0
-        ``0`` silent; ``1`` a progress bar over trials; ``2`` also Keras's
-        per-epoch progress bars."""
+        ``0`` silent; ``1`` a progress bar over trials whose postfix, refreshed
+        about once a second, shows the time used (of ``max_time``), the trials
+        running, and the best trial's and the ensemble's scores so far in the
+        metric's units (``rmse=24170``), then a line saying why the search
+        stopped; ``2`` also Keras's per-epoch progress bars (the postfix then
+        changes as trials finish)."""
 )
 
 SEARCH_ATTRIBUTES = (

@@ -99,7 +99,7 @@ def run_search(
     """
     start = time.perf_counter()
     trials = FinishedTrials(store, task.data.n_features)
-    out_of_time = run_trials(proposer, task, runner, trials)
+    out_of_time = run_trials(proposer, task, runner, trials, ensemble)
     search_time = time.perf_counter() - start
     records = [trials.records[i] for i in sorted(trials.records)]
     if not trials.kept:

@@ -27,7 +27,8 @@ from joblib.externals.loky import ProcessPoolExecutor
 
 from .._backend import keras
 from .._compat import default_joblib_backend
-from .progress import score_label, trial_progress
+from .ensemble import EnsembleSettings, batch_score, choose
+from .progress import TrialProgress, score_label, trial_progress
 from .proposers import HalvingProposer, Proposer
 from .store import FinishedTrials
 from .trial import (
@@ -40,7 +41,9 @@ from .trial import (
 )
 
 __all__ = [
+    "ENSEMBLE_PROGRESS_SECONDS",
     "IN_PROCESS_TRIALS",
+    "EnsembleSoFar",
     "RunSettings",
     "TimeBudget",
     "TrialRunner",
@@ -51,6 +54,16 @@ __all__ = [
 # A search with n_jobs=1 runs up to this many trials in the caller's process;
 # a longer one runs them in a worker process (see TrialRunner).
 IN_PROCESS_TRIALS = 20
+
+# The progress bar shows the score of the ensemble the search would choose
+# after each trial (ensemble.choose over the trials so far), while that stays
+# cheap. Measured on 30 trials of 1,500 out-of-fold rows (2 cores): 3 ms with
+# the RMSE and 27 ms with a three-class log loss, whose scores batch_score
+# vectorises; a scorer called once per candidate took 190 ms (r2) and 410 ms
+# (accuracy) on 30 trials of only 300 rows. So the ensemble's score is shown
+# with a vectorised score only, and no longer once a selection has taken more
+# than this many seconds (many trials or rows).
+ENSEMBLE_PROGRESS_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,54 @@ def worker_threads(n_jobs: int | None) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class EnsembleSoFar:
+    """The score of the ensemble the search would choose now, while it is cheap.
+
+    Parameters
+    ----------
+    task : TrialTask
+        What the trials are run with: the scored rows, target and scorer.
+    settings : EnsembleSettings or None
+        The search's ensemble settings; None: no score.
+    enabled : bool, default=True
+        False gives no score (no progress bar to show it on).
+
+    Notes
+    -----
+    Calling it runs :func:`~.ensemble.choose`, the search's own selection,
+    over the successful trials so far: the score it returns is the one
+    ``ensemble_score_`` would have if the search stopped here. It gives None
+    with a scorer :func:`~.ensemble.batch_score` has no vectorised equivalent
+    for, and from the first selection that took more than
+    :data:`ENSEMBLE_PROGRESS_SECONDS` on.
+    """
+
+    def __init__(
+        self,
+        task: TrialTask,
+        settings: EnsembleSettings | None,
+        enabled: bool = True,
+    ) -> None:
+        self.task, self.settings = task, settings
+        self.enabled = (
+            enabled
+            and settings is not None
+            and batch_score(settings.scoring, task.target, task.scored[1]) is not None
+        )
+        self.seconds = 0.0  # the last selection's cost
+
+    def __call__(self, kept: Mapping[int, TrialResult]) -> float | None:
+        """The ensemble's score over the successful trials ``kept``, or None."""
+        if not self.enabled or not kept or self.settings is None:
+            return None
+        start = time.perf_counter()
+        score = choose(kept, self.task, self.settings).score
+        self.seconds = time.perf_counter() - start
+        if self.seconds > ENSEMBLE_PROGRESS_SECONDS:
+            self.enabled = False
+        return score
 
 
 class TrialRunner:
@@ -248,6 +309,7 @@ def run_trials(
     task: TrialTask,
     settings: RunSettings,
     trials: FinishedTrials,
+    ensemble: EnsembleSettings | None = None,
 ) -> bool:
     """Train what the proposer proposes until it is done or time runs out.
 
@@ -262,6 +324,9 @@ def run_trials(
     trials : FinishedTrials
         The trials finished so far (a resumed search's too); each trial that
         finishes is added to it, which writes it to the results directory.
+    ensemble : EnsembleSettings or None, default=None
+        How the search combines its trials: the progress bar then shows the
+        ensemble's score so far (see :class:`EnsembleSoFar`).
 
     Returns
     -------
@@ -274,28 +339,42 @@ def run_trials(
         settings.n_trials,
         len(trials.records),
         score_label(task.scorer),
+        max_time=settings.max_time,
+        started=settings.started,
     )
     budget = TimeBudget(settings.max_time, settings.started)
+    ensemble_so_far = EnsembleSoFar(task, ensemble, enabled=settings.verbose >= 1)
     cut_short = False
 
     def finished(result: TrialResult) -> None:
         nonlocal cut_short
         cut_short = cut_short or result.stopped is not None
         trials.add(result)
-        progress.advance(trials.best_score())
+        index = result.record["trial"]
+        progress.advance(
+            trials.best_score(),
+            ensemble_so_far(trials.kept) if index in trials.kept else None,
+            trial=index,
+        )
 
     runner = TrialRunner(
         settings.n_jobs,
         settings.n_trials - len(trials.records),
         asynchronous=isinstance(proposer, HalvingProposer),
     )
-    with worker_threads(settings.n_jobs), runner:
+    # the bar closes on leaving the block, also on an error or interrupt
+    with progress, worker_threads(settings.n_jobs), runner:
         if runner.asynchronous:
             assert isinstance(proposer, HalvingProposer)
-            out_of_time = _run_async(proposer, runner, task, trials, finished, budget)
+            out_of_time = _run_async(
+                proposer, runner, task, trials, finished, budget, progress
+            )
         else:
-            out_of_time = _run_batches(proposer, runner, task, trials, finished, budget)
-    progress.close(_stop_reason(settings, len(trials.records), out_of_time, cut_short))
+            out_of_time = _run_batches(
+                proposer, runner, task, trials, finished, budget, progress
+            )
+        n_done = len(trials.records)
+        progress.close(_stop_reason(settings, n_done, out_of_time, cut_short))
     return out_of_time or cut_short
 
 
@@ -319,12 +398,15 @@ def _run_batches(
     trials: FinishedTrials,
     finished: Callable[[TrialResult], None],
     budget: TimeBudget,
+    progress: TrialProgress | None = None,
 ) -> bool:
     """Train each batch the proposer proposes, waiting for all of it.
 
     With ``max_time`` set, trials start ``n_jobs`` at a time so that the
     budget is checked between them. Returns whether the budget ran out.
+    ``progress`` is told how many trials are training.
     """
+    progress = progress or TrialProgress()
     early_stopping = task.settings.early_stopping
     while specs := proposer.next_trials(trials.records):
         todo = [s for s in specs if s.index not in trials.records]
@@ -338,7 +420,10 @@ def _run_batches(
                 for s in batch
                 if (w := promotion_start(s, trials.kept, early_stopping)) is not None
             }
-            for result in runner.run(batch, budget.bound(task, trials), starts):
+            progress.set_running(min(len(batch), runner.workers))
+            results = runner.run(batch, budget.bound(task, trials), starts)
+            for n_done, result in enumerate(results, 1):
+                progress.set_running(min(len(batch) - n_done, runner.workers))
                 finished(result)
     return False
 
@@ -350,12 +435,14 @@ def _run_async(
     trials: FinishedTrials,
     finished: Callable[[TrialResult], None],
     budget: TimeBudget,
+    progress: TrialProgress | None = None,
 ) -> bool:
     """Keep every worker busy: a new trial as soon as one finishes (ASHA).
 
     Returns whether the budget stopped the search; the trials running then
-    finish first.
+    finish first. ``progress`` is told how many trials are training.
     """
+    progress = progress or TrialProgress()
     early_stopping = task.settings.early_stopping
     running: dict[Future, int] = {}
     cut = False
@@ -368,9 +455,11 @@ def _run_async(
             start = promotion_start(spec, trials.kept, early_stopping)
             bound = budget.bound(task, trials)
             running[runner.submit(spec, bound, start)] = spec.index
+        progress.set_running(len(running))
         if not running:
             return cut
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in sorted(done, key=running.__getitem__):
             del running[future]
+            progress.set_running(len(running))
             finished(future.result())
