@@ -23,6 +23,7 @@ from ._network import (
     TrainedNetwork,
     build,
     fit_network,
+    fit_packed,
     rebuild,
     remember,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "build",
     "builder_of",
     "fit_network",
+    "fit_packed",
     "keeps_rows",
     "predict_array",
     "rebuild",

@@ -14,6 +14,7 @@ model, with one ``predict``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..architecture import NetworkPlan
 from ._kinds import builder_of, memory_labels
+from ._packed import can_pack, train_packed
 from ._training import TrainSettings, seeded, train
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "TrainedNetwork",
     "build",
     "fit_network",
+    "fit_packed",
     "rebuild",
     "remember",
 ]
@@ -176,6 +179,90 @@ def remember(
     return rebuild(plan, n_features, [*kept, *weights])
 
 
+def _build_to_train(
+    plan: NetworkPlan,
+    train_part: Arrays,
+    seed: int,
+    n_features: int | None,
+    base_model: keras.Model | None,
+    start: list[np.ndarray] | None,
+) -> keras.Model:
+    """The network of ``plan`` about to train on ``train_part`` (under ``seed``).
+
+    From ``start`` weights when given; a retrieval network's memory is
+    ``train_part``'s rows.
+    """
+    X, y, _ = train_part
+    rows = builder_of(plan)[1].memory
+    if start is not None:
+        if rows is not None:  # it trains on its training rows
+            start = [*rows.of(plan, X, y, seed), *start[rows.n_weights :]]
+        return rebuild(plan, int(n_features or 0), start)
+    memory = None if rows is None else rows.of(plan, X, y, seed)
+    return build(plan, n_features, base_model=base_model, memory=memory)
+
+
+def fit_packed(
+    plans: Sequence[NetworkPlan],
+    parts: Sequence[Arrays],
+    validations: Sequence[Arrays],
+    settings: TrainSettings,
+    *,
+    seeds: Sequence[int],
+    n_features: int,
+    starts: Sequence[list[np.ndarray]] | None = None,
+    rngs: Sequence[np.random.Generator] | None = None,
+    on_epoch: Callable[[int], None] | None = None,
+) -> list[TrainedNetwork] | None:
+    """Networks, one per part, trained packed in one Keras model.
+
+    Network ``i`` is what :func:`fit_network` would give with ``plans[i]``,
+    ``seeds[i]``, ``rngs[i]``, ``starts[i]``, ``parts[i]`` and
+    ``validations[i]`` (see :mod:`._packed`), but all are compiled once and
+    trained together.
+
+    Parameters
+    ----------
+    plans : sequence of NetworkPlan
+        Each network's architecture, with its head: one plan under a name of
+        each network's own (the packed model's parts need distinct names).
+    parts, validations : sequence of (X, y, sample_weight)
+        Each network's training and held-out rows.
+    settings : TrainSettings
+        How to train (a ``deadline`` stops every network still training at
+        the first epoch end past it).
+    seeds : sequence of int
+        Each network's seed (initial weights and dropout).
+    n_features : int
+        Width of the feature vector.
+    starts : sequence of list of ndarray, optional
+        Trained weights each network trains on from.
+    rngs : sequence of numpy.random.Generator, optional
+        Each network's shuffles; by default generators seeded with ``seeds``.
+    on_epoch : callable, optional
+        Called with the number of epochs run after each epoch.
+
+    Returns
+    -------
+    list of TrainedNetwork or None
+        None, with nothing built, when the networks cannot be packed
+        (:func:`~._packed.can_pack`); train them one by one then.
+    """
+    settings = plan_settings(plans[0], settings)
+    if not can_pack(parts, validations, settings):
+        return None
+    if rngs is None:
+        rngs = [np.random.default_rng(seed) for seed in seeds]
+    models = []
+    for i, (plan, part, seed) in enumerate(zip(plans, parts, seeds, strict=True)):
+        with seeded(seed):
+            start = None if starts is None else starts[i]
+            models.append(_build_to_train(plan, part, seed, n_features, None, start))
+    with seeded(seeds[0]):
+        histories = train_packed(models, parts, validations, settings, rngs, on_epoch)
+    return [TrainedNetwork(m, h) for m, h in zip(models, histories, strict=True)]
+
+
 def plan_settings(plan: NetworkPlan, settings: TrainSettings) -> TrainSettings:
     """``settings`` with the learning rate and weight decay ``plan`` sets.
 
@@ -246,15 +333,11 @@ def fit_network(
         rng = np.random.default_rng(seed)
     settings = plan_settings(plan, settings)
     X, y, sample_weight = train_part
-    rows = builder_of(plan)[1].memory
     with seeded(seed):
-        if model is None and start is not None:
-            if rows is not None:  # it trains on its training rows
-                start = [*rows.of(plan, X, y, seed), *start[rows.n_weights :]]
-            model = rebuild(plan, int(n_features or 0), start)
         if model is None:
-            memory = None if rows is None else rows.of(plan, X, y, seed)
-            model = build(plan, n_features, base_model=base_model, memory=memory)
+            model = _build_to_train(
+                plan, train_part, seed, n_features, base_model, start
+            )
         history = train(
             model,
             X,

@@ -16,6 +16,7 @@ networks from those weights.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import time
 import traceback
@@ -35,6 +36,7 @@ from .._keras import (
     SparseRows,
     TrainSettings,
     fit_network,
+    fit_packed,
     keeps_rows,
     predict_array,
     rebuild,
@@ -50,6 +52,7 @@ from ..architecture import (
     register_kind,
     wire,
 )
+from .progress import epoch_done, network_done
 from .proposers import TrialSpec
 
 __all__ = [
@@ -285,6 +288,11 @@ def _best_epoch(history: dict[str, list[float]]) -> int:
     return int(np.nanargmin(history.get("val_loss", history["loss"]))) + 1
 
 
+#: Whether a bagged trial trains its fold networks packed in one Keras model
+#: when it can (see :func:`_packed`); the tests compare both ways.
+PACK_FOLDS = True
+
+
 def fold_seed(seed: int, fold: int) -> int:
     """The seed of a bagged trial's network for ``fold`` (fold 0: the trial's)."""
     if fold == 0:
@@ -298,6 +306,7 @@ def _bagged(
     settings: TrainSettings,
     seed: int,
     start: list[list[np.ndarray]] | None = None,
+    index: int = -1,
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
     """One network per fold: weights, histories and out-of-fold raw outputs.
 
@@ -307,6 +316,10 @@ def _bagged(
     an epoch end (see :class:`~._keras.History`).
     """
     X = data.train[0]
+    if PACK_FOLDS:
+        packed = _packed(plan, data, settings, seed, start, index)
+        if packed is not None:
+            return packed
     raw: np.ndarray | None = None
     weights, histories = [], []
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
@@ -329,7 +342,67 @@ def _bagged(
         raw[held_rows] = fold_raw
         weights.append(fold_weights)
         histories.append(history)
+        network_done(index, fold + 1, len(data.folds or []))
     return weights, histories, raw
+
+
+def _packed(
+    plan: NetworkPlan,
+    data: TrialData,
+    settings: TrainSettings,
+    seed: int,
+    start: list[list[np.ndarray]] | None = None,
+    index: int = -1,
+) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray] | None:
+    """:func:`_bagged`'s fold networks trained packed in one Keras model.
+
+    The same networks, seeds, shuffles and held-out rows as one at a time
+    (see :func:`~._keras.fit_packed`); None when they cannot be packed.
+    The deadline stops all of them at one epoch end.
+    """
+    folds = list(data.folds or [])
+    _check_deadline(settings, 0)
+    held = [_take_rows(data.train, rows) for _, rows in folds]
+    seeds = [fold_seed(seed, fold) for fold in range(len(folds))]
+    plans = [
+        dataclasses.replace(plan, name=f"{plan.name}_fold{fold}")
+        for fold in range(len(folds))
+    ]
+    trained = fit_packed(
+        plans,
+        [_take_rows(data.train, rows) for rows, _ in folds],
+        held,
+        settings,
+        seeds=seeds,
+        n_features=data.n_features,
+        starts=start,
+        rngs=[np.random.default_rng(s) for s in seeds],
+        on_epoch=functools.partial(_epoch_done, index, settings.epochs),
+    )
+    if trained is None:
+        return None
+    X = data.train[0]
+    raw: np.ndarray | None = None
+    weights = []
+    for (_, held_rows), part, network, fold_plan, one_seed in zip(
+        folds, held, trained, plans, seeds, strict=True
+    ):
+        model = network.model
+        if keeps_rows(plan):
+            model = remember(
+                fold_plan, model, data.train[:2], one_seed, data.n_features
+            )
+        fold_raw = predict_array(model, part[0], compiled=False)
+        if raw is None:
+            raw = np.empty((len(X), *fold_raw.shape[1:]), fold_raw.dtype)
+        raw[held_rows] = fold_raw
+        weights.append(model.get_weights())
+    network_done(index, len(folds), len(folds))
+    return weights, [network.history for network in trained], raw
+
+
+def _epoch_done(index: int, epochs: int, epoch: int) -> None:
+    epoch_done(index, epoch, epochs)
 
 
 def _trial_plan(
@@ -363,6 +436,7 @@ def _train(
     seed: int,
     rng: np.random.Generator,
     warm_start: WarmStart | None,
+    index: int = -1,
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
     """A trial's networks: weights and histories of each, raw scored outputs.
 
@@ -372,7 +446,7 @@ def _train(
     data = task.data
     if data.folds is not None:
         starts = None if warm_start is None else warm_start.weights
-        return _bagged(plan, data, settings, seed, starts)
+        return _bagged(plan, data, settings, seed, starts, index)
     _check_deadline(settings, 0)
     one, history, raw = _train_and_predict(
         plan,
@@ -469,7 +543,7 @@ def run_trial(
                 ),
             )
         weights, histories, raw = _train(
-            plan, task, settings, spec.seed, rng, warm_start
+            plan, task, settings, spec.seed, rng, warm_start, spec.index
         )
         if data.folds is not None:
             # a fold's best epoch, for a refit on every row: their median
