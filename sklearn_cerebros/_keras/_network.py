@@ -22,7 +22,7 @@ import numpy as np
 
 from ..architecture import NetworkPlan
 from ._kinds import builder_of, memory_labels
-from ._packed import can_pack, train_packed
+from ._packed import can_pack, draws_in_order, train_packed
 from ._training import TrainSettings, seeded, train
 
 __all__ = [
@@ -258,6 +258,8 @@ def fit_packed(
         with seeded(seed):
             start = None if starts is None else starts[i]
             models.append(_build_to_train(plan, part, seed, n_features, None, start))
+    if draws_in_order(models):
+        return None
     with seeded(seeds[0]):
         histories = train_packed(models, parts, validations, settings, rngs, on_epoch)
     return [TrainedNetwork(m, h) for m, h in zip(models, histories, strict=True)]

@@ -26,8 +26,9 @@ Each network learns exactly what it would alone:
 
 What cannot be packed (a user's callbacks, a checkpoint, TensorBoard, the
 ``"plateau"`` schedule, whose learning rate is per network, a progress
-bar, sparse rows, networks with different numbers of steps) trains one
-network at a time as before (see :func:`can_pack`).
+bar, sparse rows, networks with different numbers of steps, and on
+PyTorch networks with unseeded dropout, see :func:`draws_in_order`) trains
+one network at a time as before (see :func:`can_pack`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from ._members import MembersLoss, members_view
 from ._rows import SparseRows
 from ._training import History, TrainSettings, compile_model, make_loss
 
-__all__ = ["can_pack", "train_packed"]
+__all__ = ["can_pack", "draws_in_order", "train_packed"]
 
 Arrays = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
 
@@ -95,6 +96,35 @@ def can_pack(
     if len({_steps(len(p[0]), settings.batch_size) for p in parts}) != 1:
         return False
     return all(len(v[0]) <= _ONE_BATCH_ROWS for v in validations)
+
+
+def _layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
+    found = []
+    for layer in getattr(model, "layers", []):
+        found += [layer, *_layers(layer)]
+    return found
+
+
+def draws_in_order(models: Sequence[keras.Model]) -> bool:
+    """Whether a network's random draws would depend on the packing.
+
+    On PyTorch, Keras draws the masks of a ``Dropout`` layer that has no
+    seed of its own from torch's one global generator: packed networks
+    would take their masks in another order than trained one by one (the
+    same distribution, not the same masks), so they are not packed there.
+    Every other random draw (our ``DropPath``, every draw on TensorFlow and
+    JAX) comes from the layer's own seed generator.
+    """
+    if keras.backend.backend() != "torch":
+        return False
+    return any(
+        isinstance(layer, keras.layers.Dropout)
+        and layer.rate > 0
+        and layer.seed is None
+        and layer.noise_shape is None
+        for model in models
+        for layer in _layers(model)
+    )
 
 
 @dataclass
@@ -195,6 +225,20 @@ def _pack(models: Sequence[keras.Model], shapes: Sequence[keras.Model]) -> keras
     return keras.Model(inputs, outputs, name="packed_networks")
 
 
+def _clear_gradients(model: keras.Model) -> None:
+    """On PyTorch, forget the last step's gradients of every packed network.
+
+    Keras's PyTorch train step clears gradients with ``torch.nn.Module``'s
+    ``zero_grad``, which does not reach the variables of models nested in
+    the packed model: their gradients would add up over the steps (the
+    weights then differed from a network trained alone from the second
+    step on). Other backends compute fresh gradients at each step.
+    """
+    if keras.backend.backend() == "torch":
+        for variable in model.trainable_variables:
+            variable.value.grad = None
+
+
 def _is_improvement(current: float, best: float | None, tol: float) -> bool:
     # As EarlyStopping in "min" mode: a backend comparison of current - (-tol)
     # with the best so far.
@@ -271,6 +315,7 @@ def train_packed(
         totals = np.zeros(k)
         for step in range(steps):
             chosen = [b[step] for b in batches]
+            _clear_gradients(trainer)
             out = trainer.train_on_batch(
                 [
                     X[rows]
