@@ -6,6 +6,9 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``residual``, ``mixer``, ``search``
     ``ResidualMLP*()``, ``MLPMixer*()`` and ``Cerebros*()`` with every
     parameter at its default but ``random_state`` (the seed).
+``search_<seconds>`` (e.g. ``search_60``)
+    ``Cerebros*(max_time=seconds)``: the search's anytime curve, with
+    ``--configs search_15 search_30 search_60 search_120 search_300``.
 ``hgb``, ``lightgbm``, ``catboost``
     The anchors at their defaults on the raw frame:
     ``HistGradientBoosting*(categorical_features="from_dtype")``, LightGBM
@@ -74,12 +77,20 @@ ESTIMATORS: dict[str, tuple[type, type]] = {
 }
 
 
+#: The budgets of the anytime curve: ``search_<seconds>`` is
+#: ``Cerebros*(max_time=seconds)``.
+BUDGETS = (15, 30, 60, 120, 300)
+
+
 def _ours(name: str) -> Callable[[str, int], Any]:
+    params: dict[str, Any] = {}
+    if (budget := re.fullmatch(r"search_(\d+)", name)) is not None:
+        name, params = "search", {"max_time": int(budget.group(1))}
     regressor, classifier = ESTIMATORS[name]
 
     def make(task: str, seed: int) -> Any:
         cls = regressor if task == "regression" else classifier
-        return cls(random_state=seed)
+        return cls(random_state=seed, **params)
 
     return make
 
@@ -149,8 +160,8 @@ def factory(name: str) -> Callable[[str, int], Any]:
         if needs is not None and importlib.util.find_spec(needs) is None:
             raise SystemExit(f"{name} is not installed: pip install {needs}")
         return make
-    if name not in ESTIMATORS:
-        known = sorted(ESTIMATORS) + sorted(ANCHORS)
+    if name not in ESTIMATORS and not re.fullmatch(r"search_\d+", name):
+        known = sorted(ESTIMATORS) + sorted(ANCHORS) + ["search_<seconds>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)
 

@@ -1,17 +1,26 @@
-"""Seconds per bagged trial, fold networks packed in one model or one by one.
+"""Seconds per bagged trial: fold networks packed, compiled once, or each compiled.
 
 Run ``python -m benchmarks.bench_packed`` (``--help`` for the options), once
 per backend (``KERAS_BACKEND=jax ...``). For each plan kind (a drawn
 levels-and-wiring network, the default residual network, a retrieval
 network, an MLP-Mixer) it fits ``CerebrosRegressor(n_trials=1, ...)`` on
 Ames (every row, 5 folds, the search's default training settings) with that
-kind's one trial, its fold networks packed in one Keras model and trained
-one after another (``sklearn_cerebros.search.trial.PACK_FOLDS``), the two
-ways interleaved ``--repeats`` times. Each fit is a CSV row as it finishes
-(``--out``; a finished (backend, kind, packed, repeat) is not fitted again),
-and the table gives per kind the median seconds of the trial (its
-``fit_time``), the trials per minute both ways and their ratio, and whether
-both ways gave the same score. The load average is in every row.
+kind's one trial, its five fold networks trained three ways
+(``sklearn_cerebros.search.trial.PACK_FOLDS`` and ``REUSE_COMPILED``):
+
+``fresh``
+    one after another, each built and compiled on its own (before packing);
+``compiled_once``
+    one after another in one compiled model (``CompiledNetwork``);
+``packed``
+    all at once in one Keras model (``fit_packed``).
+
+The ways are interleaved ``--repeats`` times. Each fit is a CSV row as it
+finishes (``--out``; a finished (backend, kind, way, repeat) is not fitted
+again), and the table gives per kind the median seconds of the trial (its
+``fit_time``) each way, the trials per minute of the best way against
+``fresh``, and whether every way gave the same score. The load average is in
+every row.
 """
 
 from __future__ import annotations
@@ -41,10 +50,15 @@ KINDS: dict[str, Any] = {
     "retrieval": (RetrievalPlan(),),
     "mixer": (MixerPlan(),),
 }
+WAYS = {
+    "fresh": (False, False),
+    "compiled_once": (False, True),
+    "packed": (True, False),
+}
 FIELDS = [
     "backend",
     "kind",
-    "packed",
+    "way",
     "repeat",
     "trial_seconds",
     "fit_seconds",
@@ -54,9 +68,9 @@ FIELDS = [
 ]
 
 
-def fit_one(kind: str, packed: bool, X: Any, y: Any) -> dict[str, Any]:
-    """One search of one trial of ``kind``; its CSV row."""
-    trial.PACK_FOLDS = packed
+def fit_one(kind: str, way: str, X: Any, y: Any) -> dict[str, Any]:
+    """One search of one trial of ``kind``, trained ``way``; its CSV row."""
+    trial.PACK_FOLDS, trial.REUSE_COMPILED = WAYS[way]
     search = CerebrosRegressor(n_trials=1, initial_plans=KINDS[kind], random_state=0)
     start = time.perf_counter()
     search.fit(X, y)
@@ -65,7 +79,7 @@ def fit_one(kind: str, packed: bool, X: Any, y: Any) -> dict[str, Any]:
     return {
         "backend": keras.backend.backend(),
         "kind": kind,
-        "packed": packed,
+        "way": way,
         "trial_seconds": round(float(record["fit_time"][0]), 2),
         "fit_seconds": round(fit_seconds, 2),
         "score": float(record["score"][0]),
@@ -75,27 +89,28 @@ def fit_one(kind: str, packed: bool, X: Any, y: Any) -> dict[str, Any]:
 
 
 def report(rows: list[dict[str, Any]]) -> str:
-    """Per backend and kind: median trial seconds, trials a minute, ratio."""
+    """Per backend and kind: median trial seconds each way, best against fresh."""
     lines = [
-        "| backend | kind | s/trial one by one | s/trial packed | trials/min "
-        "one by one | trials/min packed | ratio | same score | load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| backend | kind | s/trial fresh | compiled once | packed | trials/min "
+        "fresh | trials/min best | best/fresh | same score | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     keys = sorted({(r["backend"], r["kind"]) for r in rows})
     for backend, kind in keys:
         mine = [r for r in rows if r["backend"] == backend and r["kind"] == kind]
-        by = {
-            packed: [float(r["trial_seconds"]) for r in mine if r["packed"] == packed]
-            for packed in ("True", "False")
-        }
-        if not by["True"] or not by["False"]:
+        med = {}
+        for way in WAYS:
+            seconds = [float(r["trial_seconds"]) for r in mine if r["way"] == way]
+            med[way] = statistics.median(seconds) if seconds else None
+        if med["fresh"] is None:
             continue
-        one, packed = statistics.median(by["False"]), statistics.median(by["True"])
+        best = min(v for v in med.values() if v is not None)
         scores = {round(float(r["score"]), 4) for r in mine}
         load = statistics.median(float(r["load_1min"]) for r in mine)
+        cells = " | ".join("-" if v is None else f"{v:.1f}" for v in med.values())
         lines.append(
-            f"| {backend} | {kind} | {one:.1f} | {packed:.1f} | {60 / one:.2f} | "
-            f"{60 / packed:.2f} | {one / packed:.2f}x | "
+            f"| {backend} | {kind} | {cells} | {60 / med['fresh']:.2f} | "
+            f"{60 / best:.2f} | {med['fresh'] / best:.2f}x | "
             f"{'yes' if len(scores) == 1 else 'no'} | {load:.1f} |"
         )
     return "\n".join(lines)
@@ -104,6 +119,7 @@ def report(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    parser.add_argument("--ways", nargs="+", default=list(WAYS), choices=WAYS)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument(
         "--out", type=Path, default=Path("benchmarks/results/packed.csv")
@@ -115,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.out.exists():
         with args.out.open() as f:
             rows = list(csv.DictReader(f))
-        done = {(r["backend"], r["kind"], r["packed"], r["repeat"]) for r in rows}
+        done = {(r["backend"], r["kind"], r["way"], r["repeat"]) for r in rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     new = not args.out.exists()
     with args.out.open("a", newline="") as f:
@@ -124,11 +140,11 @@ def main(argv: list[str] | None = None) -> None:
             writer.writeheader()
         for repeat in range(args.repeats):
             for kind in args.kinds:
-                for packed in (False, True):
-                    key = (keras.backend.backend(), kind, str(packed), str(repeat))
+                for way in args.ways:
+                    key = (keras.backend.backend(), kind, way, str(repeat))
                     if key in done:
                         continue
-                    row = {**fit_one(kind, packed, X, y), "repeat": repeat}
+                    row = {**fit_one(kind, way, X, y), "repeat": repeat}
                     writer.writerow(row)
                     f.flush()
                     rows.append({k: str(v) for k, v in row.items()})

@@ -17,7 +17,12 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 
 from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
-from sklearn_cerebros._keras import TrainSettings, fit_network, fit_packed
+from sklearn_cerebros._keras import (
+    CompiledNetwork,
+    TrainSettings,
+    fit_network,
+    fit_packed,
+)
 from sklearn_cerebros._keras._packed import can_pack
 from sklearn_cerebros._keras._rows import SparseRows
 from sklearn_cerebros.architecture import RetrievalPlan, residual_plan
@@ -217,3 +222,37 @@ def test_unseeded_dropout_is_packed_except_on_pytorch():
         _plans(3, dropout=0.1), parts, held, SETTINGS, seeds=[0, 1, 2], n_features=5
     )
     assert (packed is None) == TORCH
+
+
+def test_fold_networks_in_one_compiled_model_match_fresh_ones(monkeypatch):
+    # trained one by one: one compiled model loaded with each fold's
+    # initial state, or a model compiled for each fold
+    monkeypatch.setattr(trial, "PACK_FOLDS", False)
+    X, y = make_regression(150, 6, noise=5.0, random_state=0)
+    fitted = {}
+    for reuse in (True, False):
+        monkeypatch.setattr(trial, "REUSE_COMPILED", reuse)
+        fitted[reuse] = CerebrosRegressor(
+            n_trials=3,
+            initial_plans=(
+                residual_plan(width=16, n_blocks=1, dropout=0.1),
+                RetrievalPlan(width=16, k=4),
+            ),
+            **SMALL,
+        ).fit(X, y)
+    _check_same(fitted[True], fitted[False], X)
+
+
+def test_a_compiled_network_is_trained_again_only_with_its_shapes():
+    parts, held = _parts(n=90, k=3)
+    plan = _plans(1)[0]
+    compiled = CompiledNetwork()
+    first = compiled.fit(plan, parts[0], held[0], SETTINGS, seed=0, n_features=5)
+    second = compiled.fit(plan, parts[1], held[1], SETTINGS, seed=1, n_features=5)
+    assert second.model is first.model
+    other = dataclasses.replace(
+        residual_plan(width=4, n_blocks=1, layers_per_block=1).with_head(1, "linear"),
+        name="other",
+    )
+    third = compiled.fit(other, parts[2], held[2], SETTINGS, seed=2, n_features=5)
+    assert third.model is not first.model

@@ -20,6 +20,7 @@ from ._kinds import NetworkBuilder, RowMemory, builder_of, keeps_rows
 from ._layers import DropPath, LateralGate
 from ._network import (
     Arrays,
+    CompiledNetwork,
     TrainedNetwork,
     build,
     fit_network,
@@ -34,6 +35,7 @@ __all__ = [
     "LOSSES",
     "LR_SCHEDULES",
     "Arrays",
+    "CompiledNetwork",
     "DropPath",
     "GradientHealthWarning",
     "History",

@@ -14,6 +14,7 @@ model, with one ``predict``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from ._training import TrainSettings, seeded, train
 
 __all__ = [
     "Arrays",
+    "CompiledNetwork",
     "TrainedNetwork",
     "build",
     "fit_network",
@@ -263,6 +265,114 @@ def fit_packed(
     with seeded(seeds[0]):
         histories = train_packed(models, parts, validations, settings, rngs, on_epoch)
     return [TrainedNetwork(m, h) for m, h in zip(models, histories, strict=True)]
+
+
+class CompiledNetwork:
+    """One compiled network trained again for each network of its structure.
+
+    A bagged trial trains one network per fold, all of one plan and shape.
+    Compiling each costs a trace on TensorFlow and an XLA compilation on JAX
+    (seconds for a network of a hundred thousand weights). :meth:`fit` builds each
+    network as :func:`fit_network` would (the same seed, so the same initial
+    weights and random-draw states), then loads that state into the first
+    network's compiled model, puts its optimiser back to its start, and
+    trains it with its compiled steps: the same network, compiled once.
+    A network whose variables have other shapes (a retrieval network with
+    one more training row in its memory) is compiled on its own, and so is,
+    on PyTorch, one with unseeded dropout, whose masks come from torch's
+    global generator (see :func:`~._packed.draws_in_order`).
+    """
+
+    def __init__(self) -> None:
+        self.model: keras.Model | None = None
+        self._settings: TrainSettings | None = None
+        self._rows: int | None = None
+
+    def fit(
+        self,
+        plan: NetworkPlan,
+        train_part: Arrays,
+        validation: Arrays | None,
+        settings: TrainSettings,
+        *,
+        seed: int,
+        n_features: int,
+        start: list[np.ndarray] | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> TrainedNetwork:
+        """Train the network of ``plan`` as :func:`fit_network` would.
+
+        The returned model is the compiled one, trained again by the next
+        call: take its weights before that.
+        """
+        rng = np.random.default_rng(seed) if rng is None else rng
+        settings = plan_settings(plan, settings)
+        X, y, sample_weight = train_part
+        rows = max(1, min(settings.batch_size, len(X)))
+        with seeded(seed):
+            fresh = _build_to_train(plan, train_part, seed, n_features, None, start)
+            again = (
+                self.model is not None
+                and not draws_in_order([fresh])
+                and settings == self._settings
+                and (rows, math.ceil(len(X) / rows)) == self._rows
+                and _load_state(self.model, fresh)
+            )
+            model = self.model if again else fresh
+            if again:
+                _restart_optimizer(model, settings)
+                model.name = fresh.name  # as callbacks and logs know it
+            history = train(
+                model,
+                X,
+                y,
+                sample_weight=sample_weight,
+                validation=validation,
+                settings=settings,
+                rng=rng,
+                compiled=again,
+            )
+        if not again:
+            self.model, self._settings = model, settings
+            self._rows = (rows, math.ceil(len(X) / rows))
+        return TrainedNetwork(model, history)
+
+
+def _load_state(model: keras.Model, fresh: keras.Model) -> bool:
+    """Copy every variable of ``fresh`` (weights, seed states) into ``model``.
+
+    False, with nothing copied, when their layers' variables differ in
+    number or shape.
+    """
+    pairs = list(zip(model.layers, fresh.layers, strict=False))
+    if len(model.layers) != len(fresh.layers):
+        return False
+    for a, b in pairs:
+        if len(a.variables) != len(b.variables) or any(
+            tuple(x.shape) != tuple(y.shape)
+            for x, y in zip(a.variables, b.variables, strict=True)
+        ):
+            return False
+    for a, b in pairs:
+        for x, y in zip(a.variables, b.variables, strict=True):
+            x.assign(y.value)
+    return True
+
+
+def _restart_optimizer(model: keras.Model, settings: TrainSettings) -> None:
+    """Put a compiled model's optimiser back to its start (no step taken).
+
+    Keras's Adam and AdamW start their step count and moment estimates at
+    zero; a plain learning rate is a variable too (``ReduceLROnPlateau``
+    changes it), put back to the settings'.
+    """
+    optimizer = model.optimizer
+    rate = getattr(optimizer, "_learning_rate", None)
+    for variable in optimizer.variables:
+        if variable is rate:
+            variable.assign(settings.learning_rate)
+        else:
+            variable.assign(np.zeros(variable.shape, variable.dtype))
 
 
 def plan_settings(plan: NetworkPlan, settings: TrainSettings) -> TrainSettings:

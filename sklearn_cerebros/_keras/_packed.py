@@ -106,12 +106,14 @@ def _layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
 
 
 def draws_in_order(models: Sequence[keras.Model]) -> bool:
-    """Whether a network's random draws would depend on the packing.
+    """Whether networks' random draws depend on how they are trained.
 
     On PyTorch, Keras draws the masks of a ``Dropout`` layer that has no
     seed of its own from torch's one global generator: packed networks
     would take their masks in another order than trained one by one (the
-    same distribution, not the same masks), so they are not packed there.
+    same distribution, not the same masks), and a network trained in an
+    already compiled model skips the draws of its first compiled pass, so
+    such networks are neither packed nor share a compiled model there.
     Every other random draw (our ``DropPath``, every draw on TensorFlow and
     JAX) comes from the layer's own seed generator.
     """

@@ -286,6 +286,34 @@ def _engine(backend: str) -> Callable[..., dict[str, list[float]]]:
     return train_own_loop if backend == "tensorflow" else train_with_fit
 
 
+def _compile_for_training(
+    model: keras.Model,
+    mean_model: keras.Model,
+    settings: TrainSettings,
+    steps: int,
+    callbacks: list[keras.callbacks.Callback],
+    loss: keras.losses.Loss,
+) -> None:
+    """Compile the trained model (a members' view, or the network), and the mean."""
+    engine = _engine(keras.backend.backend())
+    compile_model(
+        model,
+        settings,
+        steps * settings.epochs,
+        steps,
+        steps_per_execution(steps, callbacks, settings.verbose)
+        if engine is train_with_fit
+        else 1,
+        loss=None if model is mean_model else MembersLoss(loss),
+    )
+    if model is not mean_model:
+        # The mean model scores held-out rows (test_on_batch off TensorFlow)
+        # and is saved with the optimiser that trained its weights.
+        compile_model(
+            mean_model, settings, steps * settings.epochs, optimizer=model.optimizer
+        )
+
+
 def train(
     model: keras.Model,
     X: np.ndarray,
@@ -295,6 +323,7 @@ def train(
     rng: np.random.Generator,
     sample_weight: np.ndarray | None = None,
     validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
+    compiled: bool = False,
 ) -> History:
     """Train ``model`` in place and return its per-epoch history.
 
@@ -325,6 +354,11 @@ def train(
         With early stopping the best epoch's weights are restored, also when
         the settings' ``deadline`` stopped the training, which
         :attr:`History.stopped` then says.
+    compiled : bool, default=False
+        Whether ``model`` is already compiled by an earlier call with the
+        same settings and rows a batch (see :func:`~._network.fit_folds`):
+        it then keeps its compiled steps, and its optimiser, whose state the
+        caller has put back to where it started.
     """
     n = len(X)
     batch_size = max(1, min(settings.batch_size, n))
@@ -334,7 +368,11 @@ def train(
     # same weights) on the mean of the members' losses; the mean model is
     # what is scored: its validation loss drives early stopping.
     mean_model = model
-    if (view := members_view(model)) is not None:
+    # the view is kept on the network, so that a network trained again
+    # (compiled=True) trains the view it compiled
+    view = getattr(model, "_cerebros_members_view", None) or members_view(model)
+    if view is not None:
+        model._cerebros_members_view = view
         model = view
     if _one_hot_targets(settings):
         n_classes = int(model.outputs[0].shape[-1])
@@ -354,22 +392,8 @@ def train(
         settings, "val_loss" if validation is not None else "loss", mean_model
     )
     engine = _engine(keras.backend.backend())
-    compile_model(
-        model,
-        settings,
-        steps * settings.epochs,
-        steps,
-        steps_per_execution(steps, callbacks, settings.verbose)
-        if engine is train_with_fit
-        else 1,
-        loss=None if model is mean_model else MembersLoss(loss),
-    )
-    if model is not mean_model:
-        # The mean model scores held-out rows (test_on_batch off TensorFlow)
-        # and is saved with the optimiser that trained its weights.
-        compile_model(
-            mean_model, settings, steps * settings.epochs, optimizer=model.optimizer
-        )
+    if not compiled:
+        _compile_for_training(model, mean_model, settings, steps, callbacks, loss)
     # Weights are always passed, so that every step has the same signature.
     weights = (
         np.ones(n, np.float32)

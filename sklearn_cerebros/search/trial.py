@@ -33,6 +33,7 @@ from sklearn.utils._tags import ClassifierTags, RegressorTags, TargetTags
 
 from .._backend import keras
 from .._keras import (
+    CompiledNetwork,
     SparseRows,
     TrainSettings,
     fit_network,
@@ -246,14 +247,17 @@ def _train_and_predict(
     rng: np.random.Generator,
     start: list[np.ndarray] | None = None,
     every_row: tuple | None = None,
+    compiled: CompiledNetwork | None = None,
 ) -> tuple[list[np.ndarray], dict[str, list[float]], np.ndarray]:
     """Weights, history and raw outputs on ``scored`` of one trained network.
 
     With ``start`` weights the network of ``plan`` trains on from them. A
     retrieval network then keeps ``every_row`` (the search's training rows)
-    as its memory (see :func:`~._keras.remember`).
+    as its memory (see :func:`~._keras.remember`). With ``compiled``, the
+    network trains in that compiled model when it has its structure (see
+    :class:`~._keras.CompiledNetwork`).
     """
-    trained = fit_network(
+    trained = (fit_network if compiled is None else compiled.fit)(
         plan,
         train,
         validation,
@@ -289,8 +293,28 @@ def _best_epoch(history: dict[str, list[float]]) -> int:
 
 
 #: Whether a bagged trial trains its fold networks packed in one Keras model
-#: when it can (see :func:`_packed`); the tests compare both ways.
-PACK_FOLDS = True
+#: when it can (see :func:`_packed`); None: on the backends where packing
+#: measured faster (:data:`PACKED_BACKENDS`). The tests compare both ways.
+PACK_FOLDS: bool | None = None
+
+#: Where packing is the default. On TensorFlow (our own loop, one
+#: ``train_on_batch`` a step) a packed residual trial on Ames took 76 s
+#: against 102 s one network at a time. On JAX, whose engine already runs an
+#: epoch's steps in one call (``steps_per_execution``), packing into one
+#: step a call took 115 s against 64 s, so JAX trains one by one; PyTorch,
+#: unmeasured, too (``benchmarks/bench_packed.py``).
+PACKED_BACKENDS = ("tensorflow",)
+
+
+#: Whether fold networks trained one by one share one compiled model (see
+#: :class:`~._keras.CompiledNetwork`); the tests compare both ways.
+REUSE_COMPILED = True
+
+
+def _pack_folds() -> bool:
+    if PACK_FOLDS is None:
+        return keras.backend.backend() in PACKED_BACKENDS
+    return PACK_FOLDS
 
 
 def fold_seed(seed: int, fold: int) -> int:
@@ -316,12 +340,13 @@ def _bagged(
     an epoch end (see :class:`~._keras.History`).
     """
     X = data.train[0]
-    if PACK_FOLDS:
+    if _pack_folds():
         packed = _packed(plan, data, settings, seed, start, index)
         if packed is not None:
             return packed
     raw: np.ndarray | None = None
     weights, histories = [], []
+    compiled = CompiledNetwork() if REUSE_COMPILED else None
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
         _check_deadline(settings, fold)
         held = _take_rows(data.train, held_rows)
@@ -336,6 +361,7 @@ def _bagged(
             np.random.default_rng(fold_seed(seed, fold)),
             None if start is None else start[fold],
             data.train,
+            compiled,
         )
         if raw is None:
             raw = np.empty((len(X), *fold_raw.shape[1:]), fold_raw.dtype)
