@@ -69,7 +69,10 @@ def test_an_error_is_shown_as_itself_not_negated(scoring, shown):
     ("seconds", "shown"),
     [
         (-1, "0s"),
-        (0.2, "0s"),
+        (0.2, "0.2s"),
+        (0.5, "0.5s"),
+        (3.0, "3s"),
+        (9.96, "10s"),
         (12.4, "12s"),
         (60, "60s"),
         (99.4, "99s"),

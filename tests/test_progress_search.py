@@ -83,7 +83,7 @@ def test_progress_shows_time_scores_in_units_and_why_it_stopped(
 
 def test_progress_says_the_time_budget_stopped_the_search(data, capsys):
     X, y = data
-    # the first trial always finishes; none starts after it
+    # the first trial is cut at the deadline but counts; none starts after it
     search = CerebrosRegressor(**PARAMS, max_time=0.5, verbose=1).fit(X, y)
     err = capsys.readouterr().err
     assert search.n_trials_ == 1
@@ -91,8 +91,10 @@ def test_progress_says_the_time_budget_stopped_the_search(data, capsys):
     last = err.rstrip("\n").splitlines()[-1]
     assert last.startswith(
         "Cerebros search stopped: the time budget (max_time=0.5 s) ran out "
-        "after 1 of 3 trials; time used "
+        "after 1 of 3 trials; a trial's training was cut at the deadline; "
+        "time used "
     )
+    assert "of 0.5s;" in last
     rmse = -search.best_score_
     assert rmse > 0 and f"best rmse={rmse:.6g}" in last
 

@@ -106,10 +106,36 @@ def test_progress_says_why_the_search_stopped_in_the_scores_units(data, capsys):
     assert "best=-" not in err
 
 
-def test_the_first_trial_always_finishes_so_that_fit_returns_a_model(data):
+@pytest.mark.parametrize("cv", [None, 2])
+def test_the_first_trial_is_cut_at_the_deadline_but_still_counts(data, cv):
+    # a budget spent before the first epoch ends: every network of the first
+    # trial trains one epoch (both fold networks when bagged), and fit
+    # returns their model
     X, y = data
-    search = CerebrosRegressor(**PARAMS, max_time=1e-3).fit(X, y)
+    search = CerebrosRegressor(**{**PARAMS, "cv": cv}, max_time=1e-3).fit(X, y)
+    table = search.search_results_
     assert search.n_trials_ == 1 and search.time_budget_exhausted_
-    assert search.search_results_["stopped"] == [None]
-    assert search.search_results_["epochs"] == [EPOCHS]
+    assert table["status"] == ["ok"] and table["stopped"] == ["deadline"]
+    assert table["epochs"] == [1] and table["best_epoch"] == [1]
+    assert np.isfinite(table["score"][0])
     assert search.predict(X[:3]).shape == (3,)
+
+
+def test_the_first_trials_networks_share_the_budget_one_by_one(data):
+    # every epoch slow from the start; trained one by one (the callback keeps
+    # them from being packed), the first trial's two fold networks each get
+    # about half of the budget: the second starts, and the trial counts
+    X, y = data
+    search = CerebrosRegressor(
+        **{**PARAMS, "cv": 2, "n_trials": 1},
+        max_time=MAX_TIME,
+        callbacks=[_SlowAfter(0, PAUSE)],
+    )
+    start = time.monotonic()
+    search.fit(X, y)
+    elapsed = time.monotonic() - start
+    table = search.search_results_
+    assert elapsed < MAX_TIME * 1.1 + 2 * PAUSE + 5.0
+    assert table["status"] == ["ok"] and table["stopped"] == ["deadline"]
+    # each network ran several epochs, neither all of them
+    assert 2 <= table["epochs"][0] < EPOCHS

@@ -83,7 +83,8 @@ def format_duration(seconds: float) -> str:
     Parameters
     ----------
     seconds : float
-        The duration, rounded to the second; a negative one counts as 0.
+        The duration, rounded to the tenth of a second below 10 s and to the
+        second above; a negative one counts as 0.
 
     Returns
     -------
@@ -91,6 +92,8 @@ def format_duration(seconds: float) -> str:
         Seconds below 100 s, then minutes and seconds, then hours and
         minutes; a part that is zero is left out after the first.
     """
+    if 0 < seconds < 9.95:  # a short budget (max_time=0.5) is not "0s"
+        return f"{seconds:.1f}s".replace(".0s", "s")
     whole = max(0, int(round(seconds)))
     if whole < 100:
         return f"{whole}s"

@@ -99,6 +99,10 @@ class TrialTask:
     scikit-learn scorer, which ``classifier`` says how to feed. ``kinds``
     are the kinds of plan registered where the search runs, which a worker
     process registers too (a kind the user's code registered).
+    ``usable_by_deadline`` (a search's first trials, before one is kept)
+    asks that the settings' ``deadline`` cut the trial so that it still
+    counts: every network trains at least one epoch, and a bagged trial's
+    networks trained one by one share the time left (see :func:`_bagged`).
     """
 
     space: CerebrosSpace
@@ -109,6 +113,7 @@ class TrialTask:
     scorer: Any
     classifier: bool
     kinds: tuple[PlanKind, ...] = ()
+    usable_by_deadline: bool = False
 
     def arguments(self) -> dict[str, Any]:
         """The task as :func:`run_trial`'s keyword arguments."""
@@ -331,24 +336,36 @@ def _bagged(
     seed: int,
     start: list[list[np.ndarray]] | None = None,
     index: int = -1,
+    usable_by_deadline: bool = False,
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray]:
     """One network per fold: weights, histories and out-of-fold raw outputs.
 
-    With ``start``, fold ``k``'s network trains on from ``start[k]``. A fold
-    network starts only before the settings' ``deadline``
-    (:class:`_TrialStopped` otherwise); one that is running then stops at
-    an epoch end (see :class:`~._keras.History`).
+    With ``start``, fold ``k``'s network trains on from ``start[k]``. The
+    networks train packed in one Keras model where that is the default
+    (:func:`_packed`), else one by one in one compiled model. ``index`` is
+    the trial's, for the progress bar. A fold network starts only before
+    the settings' ``deadline`` (:class:`_TrialStopped` otherwise); one that
+    is running then stops at an epoch end (see :class:`~._keras.History`).
+    With ``usable_by_deadline`` every network starts: one by one, network
+    ``i`` of ``k`` stops by the ``(i + 1) / k`` share of the time left to
+    the deadline (after at least one epoch), so that all train by then.
     """
     X = data.train[0]
     if _pack_folds():
-        packed = _packed(plan, data, settings, seed, start, index)
+        packed = _packed(plan, data, settings, seed, start, index, usable_by_deadline)
         if packed is not None:
             return packed
     raw: np.ndarray | None = None
     weights, histories = [], []
     compiled = CompiledNetwork() if REUSE_COMPILED else None
+    began, k = time.time(), len(data.folds or [])
+    deadline = settings.deadline
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
-        _check_deadline(settings, fold)
+        if usable_by_deadline and deadline is not None:
+            share = began + max(0.0, deadline - began) * (fold + 1) / k
+            settings = dataclasses.replace(settings, deadline=share)
+        else:
+            _check_deadline(settings, fold)
         held = _take_rows(data.train, held_rows)
         fold_weights, history, fold_raw = _train_and_predict(
             dataclasses.replace(plan, name=f"{plan.name}_fold{fold}"),
@@ -379,15 +396,17 @@ def _packed(
     seed: int,
     start: list[list[np.ndarray]] | None = None,
     index: int = -1,
+    usable_by_deadline: bool = False,
 ) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray] | None:
     """:func:`_bagged`'s fold networks trained packed in one Keras model.
 
     The same networks, seeds, shuffles and held-out rows as one at a time
     (see :func:`~._keras.fit_packed`); None when they cannot be packed.
-    The deadline stops all of them at one epoch end.
+    The deadline stops all of them at one epoch end (after the first).
     """
     folds = list(data.folds or [])
-    _check_deadline(settings, 0)
+    if not usable_by_deadline:
+        _check_deadline(settings, 0)
     held = [_take_rows(data.train, rows) for _, rows in folds]
     seeds = [fold_seed(seed, fold) for fold in range(len(folds))]
     plans = [
@@ -472,8 +491,11 @@ def _train(
     data = task.data
     if data.folds is not None:
         starts = None if warm_start is None else warm_start.weights
-        return _bagged(plan, data, settings, seed, starts, index)
-    _check_deadline(settings, 0)
+        return _bagged(
+            plan, data, settings, seed, starts, index, task.usable_by_deadline
+        )
+    if not task.usable_by_deadline:
+        _check_deadline(settings, 0)
     one, history, raw = _train_and_predict(
         plan,
         data.train,
@@ -501,6 +523,7 @@ def run_trial(
     scorer: Any,
     classifier: bool,
     kinds: tuple[PlanKind, ...] = (),
+    usable_by_deadline: bool = False,
     warm_start: WarmStart | None = None,
     deadline: float | None = None,
 ) -> TrialResult:
@@ -530,7 +553,17 @@ def run_trial(
     for kind in kinds:
         if kind.format not in known:
             register_kind(kind)
-    task = TrialTask(space, head, data, settings, target, scorer, classifier, kinds)
+    task = TrialTask(
+        space,
+        head,
+        data,
+        settings,
+        target,
+        scorer,
+        classifier,
+        kinds,
+        usable_by_deadline,
+    )
     # Clearing Keras's global state keeps memory flat over many trials; the
     # dtype policy is the caller's setting, so it survives the clearing.
     policy = keras.config.dtype_policy()
