@@ -236,9 +236,12 @@ SEARCH_DOC = (
         end of its current epoch. Its networks count, with their best
         epochs, when every one of them has trained; a bagged trial whose
         later folds could not start is recorded with ``status="stopped"``
-        (and trained again by a resumed search). The first trial always
-        trains to the end, so that ``fit`` returns a model however small the
-        budget. ``time_budget_exhausted_`` says whether the budget cut the
+        (and trained again by a resumed search). The first trial is cut so
+        that it still counts: each of its networks trains at least one epoch
+        and fold networks trained one by one share the time left, so that
+        ``fit`` returns a model however small the budget (by the deadline,
+        or an epoch of each network after it). ``time_budget_exhausted_``
+        says whether the budget cut the
         search short, and the ``stopped`` column of ``search_results_``
         which trials it cut.
     scoring : str or callable, default=None

@@ -86,10 +86,10 @@ class RunSettings:
 class TimeBudget:
     """A search's wall-clock budget: ``max_time`` seconds from ``started``.
 
-    No trial starts once it is spent, and a trial still training then stops
-    at the end of its epoch (:attr:`TrainSettings.deadline`): its networks
-    count if each has a best epoch, and otherwise it is recorded as
-    ``"stopped"``. The first trial is cut so that it counts: until one trial
+    No trial starts once it is spent (or nearly: see :meth:`spent`), and a
+    trial still training then stops at the end of its epoch
+    (:attr:`TrainSettings.deadline`): its networks count if each has a best
+    epoch, and otherwise it is recorded as ``"stopped"``. The first trial is cut so that it counts: until one trial
     is kept, a trial's every network trains at least one epoch and a
     bagged trial's networks share the time to the deadline
     (:attr:`TrialTask.usable_by_deadline`), so that ``fit`` always returns
@@ -104,16 +104,24 @@ class TimeBudget:
         self.deadline = start + max_time if max_time else None
 
     def spent(self, trials: FinishedTrials) -> bool:
-        """Whether the deadline has passed, once a trial has finished.
+        """Whether no more trial should start, once a trial has finished.
 
-        Never without a deadline; before any trial has finished, the first
-        one still starts.
+        True once less time is left to the deadline than half the fastest
+        kept trial took: a trial started then could not finish (a new
+        network's first epoch, which compiles it, alone would pass the
+        deadline), and one cut before its last fold network counts for
+        nothing. Never without a deadline; before any trial has finished,
+        the first one still starts.
         """
-        return (
-            bool(trials.records)
-            and self.deadline is not None
-            and (time.time() > self.deadline)
-        )
+        if not trials.records or self.deadline is None:
+            return False
+        times = [
+            float(trials.records[i].get("fit_time", 0.0))
+            for i in trials.kept
+            if i in trials.records
+        ]
+        need = 0.5 * min(times) if times else 0.0
+        return self.deadline - time.time() <= need
 
     def bound(self, task: TrialTask, trials: FinishedTrials) -> TrialTask:
         """``task`` with the deadline in its settings; usable, until a trial is kept."""
