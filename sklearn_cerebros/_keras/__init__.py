@@ -24,7 +24,6 @@ from ._network import (
     TrainedNetwork,
     build,
     fit_network,
-    fit_packed,
     rebuild,
     remember,
 )
@@ -51,7 +50,6 @@ __all__ = [
     "build",
     "builder_of",
     "fit_network",
-    "fit_packed",
     "keeps_rows",
     "predict_array",
     "rebuild",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -23,7 +22,6 @@ import numpy as np
 
 from ..architecture import NetworkPlan
 from ._kinds import builder_of, memory_labels
-from ._packed import can_pack, draws_in_order, train_packed
 from ._training import TrainSettings, seeded, train
 
 __all__ = [
@@ -32,7 +30,6 @@ __all__ = [
     "TrainedNetwork",
     "build",
     "fit_network",
-    "fit_packed",
     "rebuild",
     "remember",
 ]
@@ -204,67 +201,31 @@ def _build_to_train(
     return build(plan, n_features, base_model=base_model, memory=memory)
 
 
-def fit_packed(
-    plans: Sequence[NetworkPlan],
-    parts: Sequence[Arrays],
-    validations: Sequence[Arrays],
-    settings: TrainSettings,
-    *,
-    seeds: Sequence[int],
-    n_features: int,
-    starts: Sequence[list[np.ndarray]] | None = None,
-    rngs: Sequence[np.random.Generator] | None = None,
-    on_epoch: Callable[[int], None] | None = None,
-) -> list[TrainedNetwork] | None:
-    """Networks, one per part, trained packed in one Keras model.
+def _layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
+    found = []
+    for layer in getattr(model, "layers", []):
+        found += [layer, *_layers(layer)]
+    return found
 
-    Network ``i`` is what :func:`fit_network` would give with ``plans[i]``,
-    ``seeds[i]``, ``rngs[i]``, ``starts[i]``, ``parts[i]`` and
-    ``validations[i]`` (see :mod:`._packed`), but all are compiled once and
-    trained together.
 
-    Parameters
-    ----------
-    plans : sequence of NetworkPlan
-        Each network's architecture, with its head: one plan under a name of
-        each network's own (the packed model's parts need distinct names).
-    parts, validations : sequence of (X, y, sample_weight)
-        Each network's training and held-out rows.
-    settings : TrainSettings
-        How to train (a ``deadline`` stops every network still training at
-        the first epoch end past it).
-    seeds : sequence of int
-        Each network's seed (initial weights and dropout).
-    n_features : int
-        Width of the feature vector.
-    starts : sequence of list of ndarray, optional
-        Trained weights each network trains on from.
-    rngs : sequence of numpy.random.Generator, optional
-        Each network's shuffles; by default generators seeded with ``seeds``.
-    on_epoch : callable, optional
-        Called with the number of epochs run after each epoch.
+def _draws_from_global_generator(model: keras.Model) -> bool:
+    """Whether ``model``'s random draws depend on how it is trained.
 
-    Returns
-    -------
-    list of TrainedNetwork or None
-        None, with nothing built, when the networks cannot be packed
-        (:func:`~._packed.can_pack`); train them one by one then.
+    On PyTorch, Keras draws the masks of a ``Dropout`` layer that has no
+    seed of its own from torch's one global generator, and a network
+    trained in an already compiled model skips the draws of its first
+    compiled pass. Every other random draw (our ``DropPath``, every draw on
+    TensorFlow and JAX) comes from the layer's own seed generator.
     """
-    settings = plan_settings(plans[0], settings)
-    if not can_pack(parts, validations, settings):
-        return None
-    if rngs is None:
-        rngs = [np.random.default_rng(seed) for seed in seeds]
-    models = []
-    for i, (plan, part, seed) in enumerate(zip(plans, parts, seeds, strict=True)):
-        with seeded(seed):
-            start = None if starts is None else starts[i]
-            models.append(_build_to_train(plan, part, seed, n_features, None, start))
-    if draws_in_order(models):
-        return None
-    with seeded(seeds[0]):
-        histories = train_packed(models, parts, validations, settings, rngs, on_epoch)
-    return [TrainedNetwork(m, h) for m, h in zip(models, histories, strict=True)]
+    if keras.backend.backend() != "torch":
+        return False
+    return any(
+        isinstance(layer, keras.layers.Dropout)
+        and layer.rate > 0
+        and layer.seed is None
+        and layer.noise_shape is None
+        for layer in _layers(model)
+    )
 
 
 class CompiledNetwork:
@@ -280,7 +241,7 @@ class CompiledNetwork:
     A network whose variables have other shapes (a retrieval network with
     one more training row in its memory) is compiled on its own, and so is,
     on PyTorch, one with unseeded dropout, whose masks come from torch's
-    global generator (see :func:`~._packed.draws_in_order`).
+    global generator.
     """
 
     def __init__(self) -> None:
@@ -313,7 +274,7 @@ class CompiledNetwork:
             fresh = _build_to_train(plan, train_part, seed, n_features, None, start)
             again = (
                 self.model is not None
-                and not draws_in_order([fresh])
+                and not _draws_from_global_generator(fresh)
                 and settings == self._settings
                 and (rows, math.ceil(len(X) / rows)) == self._rows
                 and _load_state(self.model, fresh)

@@ -89,13 +89,13 @@ class TimeBudget:
     No trial starts once it is spent (or nearly: see :meth:`spent`), and a
     trial still training then stops at the end of its epoch
     (:attr:`TrainSettings.deadline`): its networks count if each has a best
-    epoch, and otherwise it is recorded as ``"stopped"``. The first trial is cut so that it counts: until one trial
-    is kept, a trial's every network trains at least one epoch and a
-    bagged trial's networks share the time to the deadline
-    (:attr:`TrialTask.usable_by_deadline`), so that ``fit`` always returns
-    a model, by the deadline or one epoch of each network after. The clock
-    is the wall clock (:func:`time.time`), which worker processes on this
-    machine or a Dask cluster's share.
+    epoch, and otherwise it is recorded as ``"stopped"``. The first trial is
+    cut so that it counts: until one trial is kept, a trial's every network
+    trains at least one epoch and a bagged trial's networks share the time
+    to the deadline (:attr:`TrialTask.usable_by_deadline`), so that ``fit``
+    always returns a model, by the deadline or one epoch of each network
+    after. The clock is the wall clock (:func:`time.time`), which worker
+    processes on this machine or a Dask cluster's share.
     """
 
     def __init__(self, max_time: float | None, started: float | None = None) -> None:

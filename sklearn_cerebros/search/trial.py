@@ -16,7 +16,6 @@ networks from those weights.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import time
 import traceback
@@ -37,7 +36,6 @@ from .._keras import (
     SparseRows,
     TrainSettings,
     fit_network,
-    fit_packed,
     keeps_rows,
     predict_array,
     rebuild,
@@ -53,7 +51,7 @@ from ..architecture import (
     register_kind,
     wire,
 )
-from .progress import epoch_done, network_done
+from .progress import network_done
 from .proposers import TrialSpec
 
 __all__ = [
@@ -297,29 +295,9 @@ def _best_epoch(history: dict[str, list[float]]) -> int:
     return int(np.nanargmin(history.get("val_loss", history["loss"]))) + 1
 
 
-#: Whether a bagged trial trains its fold networks packed in one Keras model
-#: when it can (see :func:`_packed`); None: on the backends where packing
-#: measured faster (:data:`PACKED_BACKENDS`). The tests compare both ways.
-PACK_FOLDS: bool | None = None
-
-#: Where packing is the default. On TensorFlow (our own loop, one
-#: ``train_on_batch`` a step) a packed residual trial on Ames took 76 s
-#: against 102 s one network at a time. On JAX, whose engine already runs an
-#: epoch's steps in one call (``steps_per_execution``), packing into one
-#: step a call took 115 s against 64 s, so JAX trains one by one; PyTorch,
-#: unmeasured, too (``benchmarks/bench_packed.py``).
-PACKED_BACKENDS = ("tensorflow",)
-
-
 #: Whether fold networks trained one by one share one compiled model (see
 #: :class:`~._keras.CompiledNetwork`); the tests compare both ways.
 REUSE_COMPILED = True
-
-
-def _pack_folds() -> bool:
-    if PACK_FOLDS is None:
-        return keras.backend.backend() in PACKED_BACKENDS
-    return PACK_FOLDS
 
 
 def fold_seed(seed: int, fold: int) -> int:
@@ -341,9 +319,9 @@ def _bagged(
     """One network per fold: weights, histories and out-of-fold raw outputs.
 
     With ``start``, fold ``k``'s network trains on from ``start[k]``. The
-    networks train packed in one Keras model where that is the default
-    (:func:`_packed`), else one by one in one compiled model. ``index`` is
-    the trial's, for the progress bar. A fold network starts only before
+    networks train one by one in one compiled model (see
+    :class:`~._keras.CompiledNetwork`). ``index`` is the trial's, for the
+    progress bar. A fold network starts only before
     the settings' ``deadline`` (:class:`_TrialStopped` otherwise); one that
     is running then stops at an epoch end (see :class:`~._keras.History`).
     With ``usable_by_deadline`` every network starts: one by one, network
@@ -351,10 +329,6 @@ def _bagged(
     the deadline (after at least one epoch), so that all train by then.
     """
     X = data.train[0]
-    if _pack_folds():
-        packed = _packed(plan, data, settings, seed, start, index, usable_by_deadline)
-        if packed is not None:
-            return packed
     raw: np.ndarray | None = None
     weights, histories = [], []
     compiled = CompiledNetwork() if REUSE_COMPILED else None
@@ -387,67 +361,6 @@ def _bagged(
         histories.append(history)
         network_done(index, fold + 1, len(data.folds or []))
     return weights, histories, raw
-
-
-def _packed(
-    plan: NetworkPlan,
-    data: TrialData,
-    settings: TrainSettings,
-    seed: int,
-    start: list[list[np.ndarray]] | None = None,
-    index: int = -1,
-    usable_by_deadline: bool = False,
-) -> tuple[list[list[np.ndarray]], list[dict[str, list[float]]], np.ndarray] | None:
-    """:func:`_bagged`'s fold networks trained packed in one Keras model.
-
-    The same networks, seeds, shuffles and held-out rows as one at a time
-    (see :func:`~._keras.fit_packed`); None when they cannot be packed.
-    The deadline stops all of them at one epoch end (after the first).
-    """
-    folds = list(data.folds or [])
-    if not usable_by_deadline:
-        _check_deadline(settings, 0)
-    held = [_take_rows(data.train, rows) for _, rows in folds]
-    seeds = [fold_seed(seed, fold) for fold in range(len(folds))]
-    plans = [
-        dataclasses.replace(plan, name=f"{plan.name}_fold{fold}")
-        for fold in range(len(folds))
-    ]
-    trained = fit_packed(
-        plans,
-        [_take_rows(data.train, rows) for rows, _ in folds],
-        held,
-        settings,
-        seeds=seeds,
-        n_features=data.n_features,
-        starts=start,
-        rngs=[np.random.default_rng(s) for s in seeds],
-        on_epoch=functools.partial(_epoch_done, index, settings.epochs),
-    )
-    if trained is None:
-        return None
-    X = data.train[0]
-    raw: np.ndarray | None = None
-    weights = []
-    for (_, held_rows), part, network, fold_plan, one_seed in zip(
-        folds, held, trained, plans, seeds, strict=True
-    ):
-        model = network.model
-        if keeps_rows(plan):
-            model = remember(
-                fold_plan, model, data.train[:2], one_seed, data.n_features
-            )
-        fold_raw = predict_array(model, part[0], compiled=False)
-        if raw is None:
-            raw = np.empty((len(X), *fold_raw.shape[1:]), fold_raw.dtype)
-        raw[held_rows] = fold_raw
-        weights.append(model.get_weights())
-    network_done(index, len(folds), len(folds))
-    return weights, [network.history for network in trained], raw
-
-
-def _epoch_done(index: int, epochs: int, epoch: int) -> None:
-    epoch_done(index, epoch, epochs)
 
 
 def _trial_plan(
