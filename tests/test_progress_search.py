@@ -132,3 +132,27 @@ def test_ensemble_so_far_stops_once_it_costs_too_much(data, monkeypatch, selecti
     # once after the first trial, then no more
     assert len(selections) == 1
     assert np.isfinite(search.ensemble_score_)
+
+
+def test_the_bar_shows_each_fold_network_and_epoch_of_a_trial(
+    data, capsys, fast_ticker
+):
+    # a ticker every 0.05 s and epochs of 0.1 s: the postfix is drawn while
+    # the first trial's fold networks train
+    import time
+
+    from sklearn_cerebros._backend import keras
+
+    class _Slow(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            time.sleep(0.1)
+
+    X, y = data
+    CerebrosRegressor(
+        **{**PARAMS, "n_trials": 1, "epochs": 4, "early_stopping": False},
+        callbacks=[_Slow()],
+        verbose=1,
+    ).fit(X, y)
+    err = capsys.readouterr().err
+    assert re.search(r"trial 0: epoch [1-4]/4", err)
+    assert re.search(r"trial 0: folds [12]/3, epoch [1-4]/4", err)

@@ -391,6 +391,11 @@ def epoch_done(trial: int, epoch: int, epochs: int) -> None:
         bar.epoch_done(trial, epoch, epochs)
 
 
+def showing() -> bool:
+    """Whether a search's bar is shown in this process (hooks then count)."""
+    return _ACTIVE is not None
+
+
 def _tqdm_class() -> type:
     # tqdm.auto draws a widget in a notebook, but without ipywidgets it warns
     # ("IProgress not found") before falling back to text: fall back quietly

@@ -51,7 +51,7 @@ from ..architecture import (
     register_kind,
     wire,
 )
-from .progress import network_done
+from .progress import epoch_done, network_done, showing
 from .proposers import TrialSpec
 
 __all__ = [
@@ -332,6 +332,11 @@ def _bagged(
     raw: np.ndarray | None = None
     weights, histories = [], []
     compiled = CompiledNetwork() if REUSE_COMPILED else None
+    if showing():  # each epoch on the search's bar
+        settings = dataclasses.replace(
+            settings,
+            callbacks=(*settings.callbacks, _EpochShown(index, settings.epochs)),
+        )
     began, k = time.time(), len(data.folds or [])
     deadline = settings.deadline
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
@@ -361,6 +366,19 @@ def _bagged(
         histories.append(history)
         network_done(index, fold + 1, len(data.folds or []))
     return weights, histories, raw
+
+
+class _EpochShown(keras.callbacks.Callback):
+    """Tells the search's progress bar each epoch a trial's network ends."""
+
+    async_safe = True  # reads no logs
+
+    def __init__(self, index: int, epochs: int) -> None:
+        super().__init__()
+        self.index, self.epochs = index, epochs
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        epoch_done(self.index, epoch + 1, self.epochs)
 
 
 def _trial_plan(
