@@ -9,6 +9,7 @@ backend (CI runs this file on TensorFlow, JAX and PyTorch).
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import keras
 import numpy as np
@@ -158,6 +159,10 @@ def test_a_compiled_network_is_trained_again_only_with_its_shapes():
     first = compiled.fit(plan, parts[0], held[0], SETTINGS, seed=0, n_features=5)
     second = compiled.fit(plan, parts[1], held[1], SETTINGS, seed=1, n_features=5)
     assert second.model is first.model
+    # each network's own deadline (a first trial's share of the budget)
+    later = dataclasses.replace(SETTINGS, deadline=time.time() + 3600)
+    again = compiled.fit(plan, parts[1], held[1], later, seed=1, n_features=5)
+    assert again.model is first.model
     other = dataclasses.replace(
         residual_plan(width=4, n_blocks=1, layers_per_block=1).with_head(1, "linear"),
         name="other",

@@ -275,7 +275,7 @@ class CompiledNetwork:
             again = (
                 self.model is not None
                 and not _draws_from_global_generator(fresh)
-                and settings == self._settings
+                and _same_but_deadline(settings, self._settings)
                 and (rows, math.ceil(len(X) / rows)) == self._rows
                 and _load_state(self.model, fresh)
             )
@@ -297,6 +297,13 @@ class CompiledNetwork:
             self.model, self._settings = model, settings
             self._rows = (rows, math.ceil(len(X) / rows))
         return TrainedNetwork(model, history)
+
+
+def _same_but_deadline(a: TrainSettings, b: TrainSettings | None) -> bool:
+    """Whether two settings train alike (each network has its own deadline)."""
+    return b is not None and dataclasses.replace(
+        a, deadline=None
+    ) == dataclasses.replace(b, deadline=None)
 
 
 def _load_state(model: keras.Model, fresh: keras.Model) -> bool:
