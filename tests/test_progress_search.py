@@ -61,7 +61,7 @@ def test_progress_shows_time_scores_in_units_and_why_it_stopped(
     assert _tickers() == []
     # the ticker drew the time used while the first trial trained
     first = err[: err.index("1/3")]
-    assert re.search(r"time=\d+s/10m, running=1", first)
+    assert re.search(r"time=[\d.]+s/10m, running=1", first)
     # scores in the metric's units: positive RMSEs
     best = -search.best_score_
     ensemble = -search.ensemble_score_

@@ -191,9 +191,11 @@ class ResultsStore:
 
         A line cut short by a kill is ignored, and so is a successful trial
         whose arrays are missing: it is trained again, to the same result.
-        A trial that the time budget stopped before it had a usable network
-        (``status="stopped"``) is trained again too: a resumed search with
-        more time continues it.
+        A trial that the time budget cut (``stopped="deadline"``: one
+        stopped before it had a usable network, ``status="stopped"``, or one
+        that counted with networks cut short) is trained again too: a
+        resumed search with more time trains it as the uninterrupted search
+        would.
         """
         records: dict[int, dict[str, Any]] = {}
         if not self._trials.exists():
@@ -204,7 +206,7 @@ class ResultsStore:
             except json.JSONDecodeError:
                 continue  # the process died while writing this line
             trial = int(record["trial"])
-            if record["status"] == "stopped":
+            if record["status"] == "stopped" or record.get("stopped"):
                 continue
             if record["status"] != "ok" or self._arrays_path(trial).exists():
                 records[trial] = record
