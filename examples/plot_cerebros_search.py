@@ -59,8 +59,9 @@ print(f"{len(X_train)} training rows, {len(X_test)} test rows")
 # rows (``validation_fraction``) and is scored on them with the default
 # scorer, ``neg_root_mean_squared_error``: an RMSE in dollars, negated so that
 # higher is better, as everywhere in scikit-learn. ``max_time`` is a
-# wall-clock budget in seconds: no new trial starts once it has passed, and a
-# trial still training then stops at the end of its epoch.
+# wall-clock budget in seconds: no new trial starts once it has passed (or
+# when less time is left than half the fastest trial took), and a trial still
+# training then stops at the end of its epoch.
 #
 # ``results_dir`` makes the search write every finished trial to disk as it
 # goes; we use a temporary directory and look inside it below.
