@@ -9,6 +9,11 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_<seconds>`` (e.g. ``search_60``)
     ``Cerebros*(max_time=seconds)``: the search's anytime curve, with
     ``--configs search_15 search_30 search_60 search_120 search_300``.
+``retrieval``, ``retrieval_<rows>`` (e.g. ``retrieval_256``)
+    One learned-retrieval network, ``Cerebros*(initial_plans=[RetrievalPlan(
+    train_candidates=rows)], n_trials=1, cv=None)``: the network the search
+    starts from, trained once on its own validation split, retrieving in
+    training from all its memory or from a draw of ``rows`` a step.
 ``hgb``, ``lightgbm``, ``catboost``
     The anchors at their defaults on the raw frame:
     ``HistGradientBoosting*(categorical_features="from_dtype")``, LightGBM
@@ -63,6 +68,7 @@ from sklearn_cerebros import (
     ResidualMLPClassifier,
     ResidualMLPRegressor,
 )
+from sklearn_cerebros.architecture import RetrievalPlan
 
 from ._datasets import DATASETS, Dataset, load_dataset
 
@@ -82,10 +88,18 @@ ESTIMATORS: dict[str, tuple[type, type]] = {
 BUDGETS = (15, 30, 60, 120, 300)
 
 
+#: ``retrieval`` or ``retrieval_<rows>``: one retrieval network (see above).
+_RETRIEVAL = re.compile(r"retrieval(?:_(\d+))?")
+
+
 def _ours(name: str) -> Callable[[str, int], Any]:
     params: dict[str, Any] = {}
     if (budget := re.fullmatch(r"search_(\d+)", name)) is not None:
         name, params = "search", {"max_time": int(budget.group(1))}
+    elif (drawn := _RETRIEVAL.fullmatch(name)) is not None:
+        rows = None if drawn.group(1) is None else int(drawn.group(1))
+        plan = RetrievalPlan(train_candidates=rows)
+        name, params = "search", {"initial_plans": [plan], "n_trials": 1, "cv": None}
     regressor, classifier = ESTIMATORS[name]
 
     def make(task: str, seed: int) -> Any:
@@ -160,8 +174,13 @@ def factory(name: str) -> Callable[[str, int], Any]:
         if needs is not None and importlib.util.find_spec(needs) is None:
             raise SystemExit(f"{name} is not installed: pip install {needs}")
         return make
-    if name not in ESTIMATORS and not re.fullmatch(r"search_\d+", name):
-        known = sorted(ESTIMATORS) + sorted(ANCHORS) + ["search_<seconds>"]
+    if (
+        name not in ESTIMATORS
+        and not re.fullmatch(r"search_\d+", name)
+        and not _RETRIEVAL.fullmatch(name)
+    ):
+        known = sorted(ESTIMATORS) + sorted(ANCHORS)
+        known += ["search_<seconds>", "retrieval", "retrieval_<rows>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)
 

@@ -8,8 +8,10 @@ estimators' default network (``residual_plan()``, 8 members) on the same rows,
 and prints the median seconds of an epoch after the first (which compiles)
 over ``--epochs`` epochs, and the ratio to the residual network in the same
 run. Every training step
-encodes the whole memory, so a retrieval epoch grows with rows x memory rows
-until the memory is capped, then with rows only.
+encodes the memory it retrieves from, so a retrieval epoch grows with rows x
+memory rows until the memory is capped, then with rows only;
+``--train-candidates`` adds networks that retrieve, in training, from a draw
+of that many memory rows a step (``none`` for the whole memory).
 
 Timings move with the load of the machine; the load average is printed.
 """
@@ -61,6 +63,13 @@ def main(argv: list[str] | None = None) -> None:
         "--rows", nargs="+", type=int, default=[1000, 2000, 5000, 10000, 20000]
     )
     parser.add_argument("--max-candidates", nargs="+", type=int, default=[4096])
+    parser.add_argument(
+        "--train-candidates",
+        nargs="+",
+        type=lambda text: None if text == "none" else int(text),
+        default=[None],
+        help="rows drawn a training step, or none (default: none)",
+    )
     parser.add_argument("--features", type=int, default=300)
     parser.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args(argv)
@@ -71,7 +80,13 @@ def main(argv: list[str] | None = None) -> None:
         f"load {os.getloadavg()[0]:.1f}"
     )
     residual = residual_plan().with_head(1, "linear", 8)
-    caps = [f"retrieval, memory <= {c}" for c in args.max_candidates]
+    variants = [
+        (cap, drawn) for cap in args.max_candidates for drawn in args.train_candidates
+    ]
+    caps = [
+        f"retrieval, memory <= {cap}" + ("" if drawn is None else f", {drawn} drawn")
+        for cap, drawn in variants
+    ]
     print("| rows | residual s/epoch | " + " | ".join(caps) + " |")
     print("|---|---|" + "---|" * len(caps))
     rng = np.random.default_rng(0)
@@ -80,8 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         y = np.sin(6 * X[:, :5]).sum(axis=1).astype(np.float32)
         base = epoch_seconds(residual, X, y, args.epochs)
         cells = []
-        for cap in args.max_candidates:
-            took = epoch_seconds(RetrievalPlan(max_candidates=cap), X, y, args.epochs)
+        for cap, drawn in variants:
+            plan = RetrievalPlan(max_candidates=cap, train_candidates=drawn)
+            took = epoch_seconds(plan, X, y, args.epochs)
             cells.append(f"{took:.2f} ({took / base:.1f}x)")
         print(f"| {n} | {base:.2f} | " + " | ".join(cells) + " |", flush=True)
     print(f"load {os.getloadavg()[0]:.1f}")

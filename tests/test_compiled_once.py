@@ -102,15 +102,17 @@ SETTINGS = TrainSettings(
 
 def test_fold_networks_in_one_compiled_model_match_fresh_ones(monkeypatch):
     # drawn levels-and-wiring networks, a residual joint ensemble with
-    # dropout and a retrieval network (a memory of its own fold's rows)
+    # dropout and retrieval networks (a memory of their own fold's rows), one
+    # drawing its candidates (a seed state of its own) at each step
     X, y = make_regression(150, 6, noise=5.0, random_state=0)
     once, separate = _both_ways(
         monkeypatch,
         lambda: CerebrosRegressor(
-            n_trials=3,
+            n_trials=4,
             initial_plans=(
                 residual_plan(width=16, n_blocks=1, dropout=0.1),
                 RetrievalPlan(width=16, k=4),
+                RetrievalPlan(width=16, k=4, train_candidates=20),
             ),
             **SMALL,
         ),

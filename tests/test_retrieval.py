@@ -58,6 +58,7 @@ def regression_data():
     head_activation=st.sampled_from(["linear", "sigmoid", "softmax"]),
     learning_rate=st.none() | st.floats(1e-6, 1.0),
     weight_decay=st.none() | st.floats(0.0, 1.0),
+    train_candidates=st.none() | st.integers(1, 10_000),
 )
 def test_plan_round_trips_through_its_dict(**fields):
     plan = RetrievalPlan(**fields)
@@ -73,9 +74,21 @@ def test_training_fields_are_described_and_change_equality():
     assert plan.describe().endswith("; trained at 0.0003, weight decay 0.0001")
     assert "weight decay" not in RetrievalPlan().describe()
     assert plan != RetrievalPlan()
+    whole = RetrievalPlan(train_candidates=None)
+    assert "drawn" not in whole.describe() + whole.summary()
+    assert "rows (256 drawn a training step)," in RetrievalPlan().describe()
+    assert "among 256 drawn each step" in RetrievalPlan().summary()
+    assert whole != RetrievalPlan()
+
+
+def test_a_plan_dict_from_before_the_draw_reads_as_the_whole_memory():
+    old = RetrievalPlan(train_candidates=None).to_dict()
+    del old["train_candidates"]
+    assert RetrievalPlan.from_dict(old).train_candidates is None
+    assert RetrievalPlan.from_dict(RetrievalPlan().to_dict()).train_candidates == 256
     assert set(RetrievalPlan().to_dict()) == {
         "format", "version", "width", "k", "dropout", "max_candidates",
-        "head_units", "head_activation", "name",
+        "head_units", "head_activation", "name", "train_candidates",
     }  # fmt: skip
 
 
@@ -94,6 +107,9 @@ def test_training_fields_are_described_and_change_equality():
         ({"learning_rate": True}, "learning_rate must be None or a float"),
         ({"weight_decay": -1e-4}, "weight_decay must be None or a float 0 or more"),
         ({"weight_decay": float("inf")}, "weight_decay must be None or a float"),
+        ({"train_candidates": 0}, "train_candidates must be None or an int of at"),
+        ({"train_candidates": 0.5}, "train_candidates must be None or an int"),
+        ({"train_candidates": True}, "train_candidates must be None or an int"),
     ],
 )
 def test_bad_plan_fields_are_refused_by_name(fields, match):
@@ -177,6 +193,76 @@ def test_a_row_never_retrieves_its_own_copy(n_features, scale):
     # a row that is not a copy of memory row 0 does see its target
     near = query + 0.5 * scale
     assert not np.allclose(model(near), other(near))
+
+
+def _twins(memory_X, memory_y, train_candidates, dropout=0.1):
+    """A network and its copy (same weights) drawing ``train_candidates``."""
+    plan = dataclasses.replace(SMALL, dropout=dropout)
+    keras.utils.set_random_seed(0)
+    whole = build(plan, memory_X.shape[1], memory=(memory_X, memory_y))
+    drawing = build(
+        dataclasses.replace(plan, train_candidates=train_candidates),
+        memory_X.shape[1],
+        memory=len(memory_X),
+    )
+    drawing.set_weights(whole.get_weights())
+    return whole, drawing
+
+
+def _training_pass(model, rows):
+    return keras.ops.convert_to_numpy(model(rows, training=True))
+
+
+def test_a_draw_of_candidates_changes_training_steps_not_predictions():
+    rng = np.random.default_rng(2)
+    memory_X = rng.normal(size=(40, 3)).astype(np.float32)
+    memory_y = rng.normal(size=(40, 1)).astype(np.float32)
+    rows = rng.normal(size=(6, 3)).astype(np.float32)
+    whole, drawing = _twins(memory_X, memory_y, 5, dropout=0.0)
+    assert drawing.get_layer("retrieval").draws_candidates
+    # prediction retrieves from the whole memory, as without a draw
+    np.testing.assert_allclose(
+        predict_array(drawing, rows), predict_array(whole, rows), rtol=1e-5
+    )
+    # a training pass retrieves from 5 rows drawn anew at each call: with
+    # dropout off, only the draw moves the output
+    first, second = (_training_pass(drawing, rows) for _ in range(2))
+    assert not np.allclose(first, second)
+    np.testing.assert_allclose(_training_pass(whole, rows), _training_pass(whole, rows))
+
+
+@pytest.mark.parametrize("train_candidates", [8, 100])
+def test_a_draw_of_at_least_the_memory_is_the_whole_memory(train_candidates):
+    rng = np.random.default_rng(3)
+    memory_X = rng.normal(size=(8, 3)).astype(np.float32)
+    memory_y = rng.normal(size=(8, 1)).astype(np.float32)
+    whole, drawing = _twins(memory_X, memory_y, train_candidates, dropout=0.0)
+    assert not drawing.get_layer("retrieval").draws_candidates
+    rows = rng.normal(size=(4, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        _training_pass(drawing, rows), _training_pass(whole, rows), rtol=1e-5
+    )
+
+
+def test_a_network_drawing_candidates_trains_the_same_twice_and_saves(tmp_path):
+    X, y = make_regression(n_samples=120, n_features=4, random_state=0)
+    X, y = X.astype(np.float32), (y / y.std()).astype(np.float32)
+    plan = dataclasses.replace(SMALL, train_candidates=16)
+    runs = [
+        fit_network(plan, (X, y, None), None, SETTINGS, seed=3, n_features=4)
+        for _ in range(2)
+    ]
+    predicted = [predict_array(run.model, X) for run in runs]
+    np.testing.assert_array_equal(predicted[0], predicted[1])
+    # the same network without a draw trains otherwise
+    whole = fit_network(SMALL, (X, y, None), None, SETTINGS, seed=3, n_features=4)
+    assert not np.allclose(predict_array(whole.model, X), predicted[0])
+    # a saved network comes back drawing (and predicting) as it did
+    path = tmp_path / "drawn.keras"
+    runs[0].model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.get_layer("retrieval").train_candidates == 16
+    np.testing.assert_allclose(predict_array(loaded, X), predicted[0], rtol=1e-5)
 
 
 def test_rows_are_predicted_independently_of_their_batch():

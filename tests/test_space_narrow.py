@@ -158,6 +158,7 @@ def test_a_fixed_value_is_drawn_and_kept_and_a_narrowed_range_is_spanned():
 def test_a_kind_with_every_value_fixed_stays_put():
     fixed = {"retrieval.width": 64, "retrieval.k": 16, "retrieval.dropout": 0.0}
     fixed |= {"retrieval.learning_rate": None, "retrieval.weight_decay": 1e-4}
+    fixed |= {"retrieval.train_candidates": 256}
     space = SearchSpace(CEREBROS, "retrieval", fixed)
     point = space.draw(np.random.default_rng(3))
     assert dict(point.values) == {k.split(".")[1]: v for k, v in fixed.items()}

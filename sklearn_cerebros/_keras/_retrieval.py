@@ -68,6 +68,11 @@ class RetrievalContext(keras.layers.Layer):
         Memory rows each row attends to (at most ``memory_rows``).
     dropout : float
         Dropout in the encoder and on the attention weights.
+    train_candidates : int or None, default=None
+        Memory rows each training step draws at random (without
+        replacement) to retrieve from; None, or a number at least
+        ``memory_rows``, uses the whole memory. Prediction always uses the
+        whole memory.
     **kwargs
         Passed to :class:`keras.layers.Layer`.
     """
@@ -79,11 +84,19 @@ class RetrievalContext(keras.layers.Layer):
         width: int,
         k: int,
         dropout: float,
+        train_candidates: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.memory_rows, self.target_width = int(memory_rows), int(target_width)
         self.width, self.k, self.dropout = int(width), int(k), float(dropout)
+        self.train_candidates = (
+            None if train_candidates is None else int(train_candidates)
+        )
+        if self.draws_candidates:
+            # made only when drawing, so that a network that does not draw
+            # takes the same seeds (its dropout's) as before this existed
+            self.candidate_seed = keras.random.SeedGenerator(name="candidates")
         self.embed = layers.Dense(width, name="embed")
         self.block_in = layers.Dense(width, activation="relu", name="block_in")
         self.block_out = layers.Dense(width, name="block_out")
@@ -118,17 +131,39 @@ class RetrievalContext(keras.layers.Layer):
         self.difference_out.build((None, self.width))
         self.label.build((None, self.target_width))
 
+    @property
+    def draws_candidates(self) -> bool:
+        """Whether a training step retrieves from a draw of the memory."""
+        return (
+            self.train_candidates is not None
+            and self.train_candidates < self.memory_rows
+        )
+
+    def _memory(self, training: Any) -> tuple[Any, Any, int]:
+        """The memory rows, their targets and their number, for this call."""
+        if not (training and self.draws_candidates):
+            return self.memory, self.memory_targets, self.memory_rows
+        # the top of uniform noise: distinct rows, a seeded draw per step
+        noise = keras.random.uniform((self.memory_rows,), seed=self.candidate_seed)
+        _, drawn = ops.top_k(noise, self.train_candidates)
+        return (
+            ops.take(self.memory, drawn, axis=0),
+            ops.take(self.memory_targets, drawn, axis=0),
+            self.train_candidates,
+        )
+
     def _encode(self, x: Any, training: Any) -> tuple[Any, Any]:
         e = self.embed(x)
         e = e + self.block_out(self.drop(self.block_in(e), training=training))
         return e, self.key(self.key_norm(e))
 
     def call(self, x: Any, training: Any = None) -> Any:
-        memory = ops.cast(self.memory, x.dtype)
+        memory_rows, memory_targets, n_memory = self._memory(training)
+        memory = ops.cast(memory_rows, x.dtype)
         encoded, query = self._encode(x, training)
         _, keys = self._encode(memory, training)
         # distances and attention in float32 whatever the dtype policy
-        rows, memory32 = ops.cast(x, "float32"), ops.cast(self.memory, "float32")
+        rows, memory32 = ops.cast(x, "float32"), ops.cast(memory_rows, "float32")
         scale = ops.sum(rows * rows, axis=1, keepdims=True) + ops.expand_dims(
             ops.sum(memory32 * memory32, axis=1), 0
         )
@@ -137,12 +172,12 @@ class RetrievalContext(keras.layers.Layer):
         )
         same = _squared_distances(rows, memory32) <= _SAME_ROW * scale
         similarity = ops.where(same, -1e9, -distance)
-        similarity, nearest = ops.top_k(similarity, min(self.k, self.memory_rows))
+        similarity, nearest = ops.top_k(similarity, min(self.k, n_memory))
         # a row whose every memory row equals it retrieves nothing
         kept = ops.cast(similarity > -1e8, "float32")
         weights = ops.cast(ops.softmax(similarity, axis=-1) * kept, x.dtype)
         weights = self.drop(weights, training=training)
-        targets = ops.cast(ops.take(self.memory_targets, nearest, axis=0), x.dtype)
+        targets = ops.cast(ops.take(memory_targets, nearest, axis=0), x.dtype)
         difference = ops.expand_dims(query, 1) - ops.take(keys, nearest, axis=0)
         values = self.label(targets) + self.difference_out(
             self.difference_in(difference)
@@ -160,6 +195,7 @@ class RetrievalContext(keras.layers.Layer):
             "width": self.width,
             "k": self.k,
             "dropout": self.dropout,
+            "train_candidates": self.train_candidates,
         }
 
 
@@ -262,7 +298,13 @@ def build_retrieval(
     w = plan.width
     inputs = keras.Input(shape=(int(n_features),), name="features")
     context = RetrievalContext(
-        rows, plan.head_units, w, plan.k, plan.dropout, name="retrieval"
+        rows,
+        plan.head_units,
+        w,
+        plan.k,
+        plan.dropout,
+        train_candidates=plan.train_candidates,
+        name="retrieval",
     )
     h = context(inputs)
     if values is not None:

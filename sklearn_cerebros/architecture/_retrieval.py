@@ -24,8 +24,11 @@ row would otherwise find its own target. This keeps the training loop
 unchanged (a batch carries no row indices), and measured as well as leaving
 out the row by its index (Ames, 23,425 against 23,345 RMSE, session 7 of
 issue #17). The encoder, the keys and the head learn together, so the network
-learns which rows are neighbours; every step encodes the whole memory, which
-is why the memory is capped.
+learns which rows are neighbours; every step encodes the memory it retrieves
+from, which is why the memory is capped, and why a plan may set
+``train_candidates``: each training step then retrieves from a fresh random
+draw of that many memory rows (after ModernNCA's stochastic neighbour
+sampling, Ye et al., ICLR 2025), while prediction uses the whole memory.
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ __all__ = ["RetrievalPlan"]
 
 _FORMAT = "sklearn-cerebros-retrieval-plan"
 _VERSION = 1
-#: Fields that change how the network trains, not what is built.
-_TRAINING = ("learning_rate", "weight_decay")
+#: Fields that change how the network trains, not what is built, and are
+#: written only when set.
+_LEFT_OUT_WHEN_NONE = ("learning_rate", "weight_decay")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,16 @@ class RetrievalPlan:
     weight_decay : float, optional
         Decoupled weight decay this network trains with (AdamW when above
         0); None (the default) keeps the estimator's ``weight_decay``.
+    train_candidates : int or None, default=256
+        Memory rows each training step draws at random (a new draw each
+        step, seeded with the network) and retrieves from; None, or a number
+        at least the memory's rows, retrieves from the whole memory.
+        Prediction always uses every memory row. A step's cost grows with
+        the rows it encodes: on an Ames training fold (934 memory rows) an
+        epoch takes 3.7 times less with 256 than with the whole memory, for
+        scores within the folds' noise on the harness's tables (see the
+        benchmarks page). A plan dict written before this field existed
+        reads as None, as it trained.
 
     Raises
     ------
@@ -89,9 +103,12 @@ class RetrievalPlan:
     Examples
     --------
     >>> from sklearn_cerebros.architecture import RetrievalPlan
-    >>> plan = RetrievalPlan(width=16, k=8)
-    >>> plan.describe()
-    'Learned retrieval: width 16, 8 nearest of up to 4096 training rows, dropout 0.1'
+    >>> plan = RetrievalPlan(width=16, k=8, max_candidates=1024)
+    >>> for part in plan.describe().split(", "):
+    ...     print(part)
+    Learned retrieval: width 16
+    8 nearest of up to 1024 training rows (256 drawn a training step)
+    dropout 0.1
     >>> RetrievalPlan.from_dict(plan.to_dict()) == plan
     True
     >>> RetrievalPlan(learning_rate=3e-4, weight_decay=1e-4).describe().split("; ")[1]
@@ -107,6 +124,7 @@ class RetrievalPlan:
     name: str = field(default="retrieval", compare=False)
     learning_rate: float | None = None
     weight_decay: float | None = None
+    train_candidates: int | None = 256
 
     #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
     FORMAT: ClassVar[str] = _FORMAT
@@ -134,6 +152,13 @@ class RetrievalPlan:
                 or (value <= 0 if name == "learning_rate" else value < 0)
             ):
                 raise PlanError(f"{name} must be None or a float {low}, got {value!r}.")
+        drawn = self.train_candidates
+        if drawn is not None and (
+            isinstance(drawn, bool) or not isinstance(drawn, int) or drawn < 1
+        ):
+            raise PlanError(
+                f"train_candidates must be None or an int of at least 1, got {drawn!r}."
+            )
 
     @property
     def members(self) -> int:
@@ -165,6 +190,8 @@ class RetrievalPlan:
             f"Learned retrieval: width {self.width}, {self.k} nearest of up to "
             f"{self.max_candidates} training rows"
         )
+        if self.train_candidates is not None:
+            text += f" ({self.train_candidates} drawn a training step)"
         if self.dropout:
             text += f", dropout {self.dropout:g}"
         training = [
@@ -175,6 +202,7 @@ class RetrievalPlan:
             )
             if value is not None
         ]
+
         if training:
             text += "; " + ", ".join(training)
         return text
@@ -199,7 +227,12 @@ class RetrievalPlan:
             f"-> {w}; key: LayerNorm, Dense {w} -> {w}",
             f"memory: up to {self.max_candidates} training rows and targets, "
             f"the {self.k} with the nearest keys (never the row itself), "
-            "softmax-weighted",
+            "softmax-weighted"
+            + (
+                ""
+                if self.train_candidates is None
+                else f"; in training, among {self.train_candidates} drawn each step"
+            ),
             f"values: Dense target -> {w} plus Dense key difference {w} -> {w} "
             f"(relu) -> {w}",
             f"head: LayerNorm, Dense {w} -> {2 * w} (relu) -> {w} added back, "
@@ -236,7 +269,7 @@ class RetrievalPlan:
         data = fields_to_dict(self, _FORMAT, _VERSION)
         # unset training fields are left out, so that a plan without them
         # reads as it did before they existed (and resumes its search)
-        for name in _TRAINING:
+        for name in _LEFT_OUT_WHEN_NONE:
             if data[name] is None:
                 del data[name]
         return data
@@ -254,6 +287,9 @@ class RetrievalPlan:
         -------
         RetrievalPlan
         """
+        # a dict without train_candidates was written before the field
+        # existed, by a network that retrieved from its whole memory
+        data = {"train_candidates": None, **data}
         return fields_from_dict(cls, data, _FORMAT, _VERSION, "retrieval plan")
 
 

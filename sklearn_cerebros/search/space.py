@@ -520,7 +520,14 @@ RESIDUAL_SPACE = ParamSpace(
     _residual_read,
 )
 
-_RETRIEVAL_FIELDS = ("width", "k", "dropout", "learning_rate", "weight_decay")
+_RETRIEVAL_FIELDS = (
+    "width",
+    "k",
+    "dropout",
+    "learning_rate",
+    "weight_decay",
+    "train_candidates",
+)
 
 #: The learned-retrieval network (TabR); ``None`` rates: the estimator's.
 RETRIEVAL_SPACE = ParamSpace(
@@ -531,6 +538,8 @@ RETRIEVAL_SPACE = ParamSpace(
         Choice("dropout", _DROPOUT),
         Choice("learning_rate", (None, 3e-4, 1e-3, 3e-3)),
         Choice("weight_decay", (None, 1e-5, 1e-4, 1e-3)),
+        # memory rows a training step retrieves from; None: all of them
+        Choice("train_candidates", (128, 256, 512, None)),
     ),
     lambda values: RetrievalPlan(**values),
     lambda plan: (
