@@ -9,6 +9,9 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_<seconds>`` (e.g. ``search_60``)
     ``Cerebros*(max_time=seconds)``: the search's anytime curve, with
     ``--configs search_15 search_30 search_60 search_120 search_300``.
+``search_all``
+    ``Cerebros*(kinds="all")``: the search over every kind of plan, its
+    initial plans generation 0 and the first parents of generation 1.
 ``retrieval``, ``retrieval_<rows>`` (e.g. ``retrieval_256``)
     One learned-retrieval network, ``Cerebros*(initial_plans=[RetrievalPlan(
     train_candidates=rows)], n_trials=1, cv=None)``: the network the search
@@ -96,6 +99,8 @@ def _ours(name: str) -> Callable[[str, int], Any]:
     params: dict[str, Any] = {}
     if (budget := re.fullmatch(r"search_(\d+)", name)) is not None:
         name, params = "search", {"max_time": int(budget.group(1))}
+    elif name == "search_all":
+        name, params = "search", {"kinds": "all"}
     elif (drawn := _RETRIEVAL.fullmatch(name)) is not None:
         rows = None if drawn.group(1) is None else int(drawn.group(1))
         plan = RetrievalPlan(train_candidates=rows)
@@ -178,9 +183,10 @@ def factory(name: str) -> Callable[[str, int], Any]:
         name not in ESTIMATORS
         and not re.fullmatch(r"search_\d+", name)
         and not _RETRIEVAL.fullmatch(name)
+        and name != "search_all"
     ):
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
-        known += ["search_<seconds>", "retrieval", "retrieval_<rows>"]
+        known += ["search_<seconds>", "search_all", "retrieval", "retrieval_<rows>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)
 

@@ -20,7 +20,8 @@ from sklearn_cerebros import CerebrosRegressor
 from sklearn_cerebros.architecture import CerebrosSpace, RetrievalPlan, plan_from_dict
 from sklearn_cerebros.search.space import SearchSpace
 
-# a tiny retrieval network as the one initial plan, then 3 drawn a generation
+# a tiny retrieval network as the one initial plan and 2 drawn in generation 0
+# (the initial plan takes one of its 3 slots), then 3 evolved in generation 1
 KINDS = {
     **TINY,
     "n_trials": 6,
@@ -53,13 +54,38 @@ def _kind(plan: dict) -> str:
     return SPACE.point_of(plan).kind
 
 
+def test_initial_plans_fill_generation_zero_and_are_the_first_parents(
+    regression_data,
+):
+    # as many initial plans as a generation's slots: generation 0 is them,
+    # and generation 1 perturbs the best two, each of its own kind
+    X, y = regression_data
+    # (within the space's ranges: a plan outside them is never a parent)
+    initial = [
+        RetrievalPlan(width=32, k=8),
+        RetrievalPlan(width=40, k=4, dropout=0.0),
+        RetrievalPlan(width=32, k=4, train_candidates=None),
+    ]
+    search = CerebrosRegressor(
+        **{**KINDS, "initial_plans": initial, "kinds": "all"}
+    ).fit(X, y)
+    table = search.search_results_
+    assert table["generation"] == [0, 0, 0, 1, 1, 1]
+    assert table["initial"] == [True] * 3 + [False] * 3
+    ranked = sorted(range(3), key=lambda i: table["rank"][i])
+    assert sorted(set(table["parent"][3:])) == sorted(ranked[:1])  # max(1, 3 // 2)
+    for child in range(3, 6):
+        assert table["kind"][child] == "retrieval"
+        assert table["plan"][child] != table["plan"][table["parent"][child]]
+
+
 def test_generation_one_evolves_plans_of_other_kinds(regression_data):
     X, y = regression_data
     kinds = ("residual", "retrieval", "mixer")
     search = CerebrosRegressor(**{**KINDS, "kinds": kinds}).fit(X, y)
     table = search.search_results_
     assert table["status"] == ["ok"] * 6
-    assert table["generation"] == [0, 0, 0, 0, 1, 1]
+    assert table["generation"] == [0, 0, 0, 1, 1, 1]
     plans = table["plan"]
     for i, parent in enumerate(table["parent"]):
         if table["generation"][i] == 0:

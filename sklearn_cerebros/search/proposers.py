@@ -124,6 +124,10 @@ class GenerationProposer:
     first, as they are (trials ``0`` to ``len(initial_plans) - 1`` of
     generation 0, ahead of its drawn structures); at the default ``kinds``
     they are never parents, since their sizes need not lie in the space.
+    Over one space (any other ``kinds``, or ``narrow``) they take
+    generation 0's slots: it draws ``generation_size`` minus their number
+    (none when there are as many), so that the next generation perturbs the
+    best of them and of the drawn.
 
     Parameters
     ----------
@@ -203,7 +207,13 @@ class GenerationProposer:
                 TrialSpec(self._next_index, 0, seed, structure_of(plan), plan=plan)
             )
             self._next_index += 1
-        for slot in range(self.per_generation):
+        slots = self.per_generation
+        if generation == 0 and self.search_space is not None:
+            # over one space the initial plans are generation 0's first
+            # members (and the next generation's first parents): it draws
+            # only the slots they leave
+            slots = max(0, slots - len(self.initial_plans))
+        for slot in range(slots):
             plan, drawn = None, False
             if self.search_space is not None:
                 structure, plan, parent_index = self._space_slot(parents, slot)
