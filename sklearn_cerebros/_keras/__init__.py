@@ -15,7 +15,7 @@ custom layers and the forward pass.
 from .._backend import keras  # noqa: F401 - first, so that Keras starts quietly
 from ._averaging import average_models
 from ._callbacks import GradientHealthWarning, WeightUpdateMonitor
-from ._forward import predict_array
+from ._forward import one_off_compiled, predict_array
 from ._kinds import NetworkBuilder, RowMemory, builder_of, keeps_rows
 from ._layers import DropPath, LateralGate
 from ._network import (
@@ -51,6 +51,7 @@ __all__ = [
     "builder_of",
     "fit_network",
     "keeps_rows",
+    "one_off_compiled",
     "predict_array",
     "rebuild",
     "remember",

@@ -182,7 +182,9 @@ SEARCH_DOC = (
         weight decay) and ``"mixer"`` (patch size, widths, 1 to 4 blocks,
         dropout, members); ``"all"`` for every kind, a name or a tuple of
         names for some. The default draws and evolves levels structures
-        only, as the search always has. Any other value: each drawn slot
+        only, as the search always has. Any other value: the
+        ``initial_plans`` take generation 0's first slots (it draws only
+        the slots they leave, none at the defaults), each drawn slot
         picks a kind at random, then its hyperparameters; a later
         generation's parents are the best trials of any allowed kind whose
         plan lies in the space, the ``initial_plans`` included, and each

@@ -37,6 +37,7 @@ from .._keras import (
     TrainSettings,
     fit_network,
     keeps_rows,
+    one_off_compiled,
     predict_array,
     rebuild,
     remember,
@@ -273,7 +274,7 @@ def _train_and_predict(
     model = trained.model
     if every_row is not None:
         model = remember(plan, model, every_row[:2], seed, n_features)
-    raw = predict_array(model, scored, compiled=False)
+    raw = predict_array(model, scored, compiled=one_off_compiled())
     return model.get_weights(), trained.history, raw
 
 
