@@ -14,9 +14,12 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
     initial plans generation 0 and the first parents of generation 1.
 ``retrieval``, ``retrieval_<rows>`` (e.g. ``retrieval_256``)
     One learned-retrieval network, ``Cerebros*(initial_plans=[RetrievalPlan(
-    train_candidates=rows)], n_trials=1, cv=None)``: the network the search
-    starts from, trained once on its own validation split, retrieving in
-    training from all its memory or from a draw of ``rows`` a step.
+    train_candidates=rows, memory_gradients=True)], n_trials=1, cv=None)``:
+    the network the search starts from, trained once on its own validation
+    split, retrieving in training from all its memory or from a draw of
+    ``rows`` a step, backpropagating through the memory's keys (as before
+    ``memory_gradients`` existed); with ``_constant`` appended
+    (``retrieval_constant``), ``memory_gradients=False``.
 ``hgb``, ``lightgbm``, ``catboost``
     The anchors at their defaults on the raw frame:
     ``HistGradientBoosting*(categorical_features="from_dtype")``, LightGBM
@@ -92,7 +95,7 @@ BUDGETS = (15, 30, 60, 120, 300)
 
 
 #: ``retrieval`` or ``retrieval_<rows>``: one retrieval network (see above).
-_RETRIEVAL = re.compile(r"retrieval(?:_(\d+))?")
+_RETRIEVAL = re.compile(r"retrieval(?:_(\d+))?(_constant)?")
 
 
 def _ours(name: str) -> Callable[[str, int], Any]:
@@ -103,7 +106,9 @@ def _ours(name: str) -> Callable[[str, int], Any]:
         name, params = "search", {"kinds": "all"}
     elif (drawn := _RETRIEVAL.fullmatch(name)) is not None:
         rows = None if drawn.group(1) is None else int(drawn.group(1))
-        plan = RetrievalPlan(train_candidates=rows)
+        plan = RetrievalPlan(
+            train_candidates=rows, memory_gradients=drawn.group(2) is None
+        )
         name, params = "search", {"initial_plans": [plan], "n_trials": 1, "cv": None}
     regressor, classifier = ESTIMATORS[name]
 

@@ -4,7 +4,8 @@ Run ``python -m benchmarks.bench_fold_networks`` (``--help`` for the
 options), once per backend (``KERAS_BACKEND=jax ...``). For each plan kind
 (a drawn levels-and-wiring network, the default residual network, a
 retrieval network retrieving from its whole memory in training or from 256
-or 128 rows drawn a step, an MLP-Mixer) it fits ``CerebrosRegressor(n_trials=1,
+or 128 rows drawn a step, or with its memory's keys constant in a step, an
+MLP-Mixer) it fits ``CerebrosRegressor(n_trials=1,
 ...)`` on Ames (every row, 5 folds, the search's default training settings)
 with that kind's one trial, its five fold networks trained one after
 another two ways (``sklearn_cerebros.search.trial.REUSE_COMPILED``):
@@ -48,9 +49,12 @@ from sklearn_cerebros.search import trial  # noqa: E402
 KINDS: dict[str, Any] = {
     "levels": (),
     "residual": ("residual",),
-    "retrieval": (RetrievalPlan(train_candidates=None),),
-    "retrieval_256": (RetrievalPlan(train_candidates=256),),
-    "retrieval_128": (RetrievalPlan(train_candidates=128),),
+    # backpropagating through the memory's keys, as before memory_gradients
+    "retrieval": (RetrievalPlan(memory_gradients=True),),
+    "retrieval_256": (RetrievalPlan(train_candidates=256, memory_gradients=True),),
+    "retrieval_128": (RetrievalPlan(train_candidates=128, memory_gradients=True),),
+    # the memory's keys constants of each step (the default)
+    "retrieval_constant": (RetrievalPlan(),),
     "mixer": (MixerPlan(),),
 }
 WAYS = {"fresh": False, "compiled_once": True}

@@ -59,6 +59,7 @@ def regression_data():
     learning_rate=st.none() | st.floats(1e-6, 1.0),
     weight_decay=st.none() | st.floats(0.0, 1.0),
     train_candidates=st.none() | st.integers(1, 10_000),
+    memory_gradients=st.booleans(),
 )
 def test_plan_round_trips_through_its_dict(**fields):
     plan = RetrievalPlan(**fields)
@@ -74,21 +75,27 @@ def test_training_fields_are_described_and_change_equality():
     assert plan.describe().endswith("; trained at 0.0003, weight decay 0.0001")
     assert "weight decay" not in RetrievalPlan().describe()
     assert plan != RetrievalPlan()
-    whole = RetrievalPlan(train_candidates=None)
-    assert "drawn" not in whole.describe() + whole.summary()
-    assert "rows (256 drawn a training step)," in RetrievalPlan().describe()
-    assert "among 256 drawn each step" in RetrievalPlan().summary()
-    assert whole != RetrievalPlan()
+    default = RetrievalPlan()
+    assert "drawn" not in default.describe() + default.summary()
+    assert "gradients" not in default.describe()
+    assert "keys constant in a training step" in default.summary()
+    drawn = RetrievalPlan(train_candidates=256, memory_gradients=True)
+    assert "rows (256 drawn a training step), gradients through" in drawn.describe()
+    assert "among 256 drawn each step" in drawn.summary()
+    assert "keys constant" not in drawn.summary()
+    assert drawn != default
 
 
-def test_a_plan_dict_from_before_the_draw_reads_as_the_whole_memory():
-    old = RetrievalPlan(train_candidates=None).to_dict()
-    del old["train_candidates"]
-    assert RetrievalPlan.from_dict(old).train_candidates is None
-    assert RetrievalPlan.from_dict(RetrievalPlan().to_dict()).train_candidates == 256
+def test_a_plan_dict_from_before_the_training_fields_reads_as_it_trained():
+    old = RetrievalPlan().to_dict()
+    del old["train_candidates"], old["memory_gradients"]
+    plan = RetrievalPlan.from_dict(old)
+    assert plan.train_candidates is None and plan.memory_gradients is True
+    assert RetrievalPlan.from_dict(RetrievalPlan().to_dict()) == RetrievalPlan()
     assert set(RetrievalPlan().to_dict()) == {
         "format", "version", "width", "k", "dropout", "max_candidates",
         "head_units", "head_activation", "name", "train_candidates",
+        "memory_gradients",
     }  # fmt: skip
 
 
@@ -110,6 +117,7 @@ def test_a_plan_dict_from_before_the_draw_reads_as_the_whole_memory():
         ({"train_candidates": 0}, "train_candidates must be None or an int of at"),
         ({"train_candidates": 0.5}, "train_candidates must be None or an int"),
         ({"train_candidates": True}, "train_candidates must be None or an int"),
+        ({"memory_gradients": 1}, "memory_gradients must be True or False, got 1"),
     ],
 )
 def test_bad_plan_fields_are_refused_by_name(fields, match):
@@ -211,6 +219,28 @@ def _twins(memory_X, memory_y, train_candidates, dropout=0.1):
 
 def _training_pass(model, rows):
     return keras.ops.convert_to_numpy(model(rows, training=True))
+
+
+def test_constant_memory_keys_train_otherwise_and_predict_the_same():
+    X, y = make_regression(n_samples=120, n_features=4, random_state=0)
+    X, y = X.astype(np.float32), (y / y.std()).astype(np.float32)
+    fitted = {}
+    for through in (True, False):
+        plan = dataclasses.replace(SMALL, memory_gradients=through)
+        fitted[through] = fit_network(
+            plan, (X, y, None), None, SETTINGS, seed=3, n_features=4
+        )
+        # the forward pass is the same: before training, the same outputs
+        keras.utils.set_random_seed(0)
+        fresh = build(plan, 4, memory=(X[:30], y[:30, None]))
+        fitted[through, "fresh"] = predict_array(fresh, X)
+    np.testing.assert_allclose(
+        fitted[True, "fresh"], fitted[False, "fresh"], rtol=1e-6, atol=1e-7
+    )
+    # trained, the memory's keys took (or did not take) part in each step
+    a, b = (predict_array(fitted[t].model, X) for t in (True, False))
+    assert not np.allclose(a, b)
+    assert fitted[False].model.get_layer("retrieval").memory_gradients is False
 
 
 def test_a_draw_of_candidates_changes_training_steps_not_predictions():

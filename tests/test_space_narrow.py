@@ -63,10 +63,14 @@ def narrowings(draw: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
                     narrow[key] = tuple(sorted((draw(values), draw(values))))
             else:
                 values = st.sampled_from(param.values)
+                # a (low, high) range holds numbers (not None, not booleans)
+                numeric = [
+                    v for v in param.values if v is not None and not isinstance(v, bool)
+                ]
+                if how == "range" and not numeric:
+                    how = "list"
                 if how == "range":
-                    numbers = st.sampled_from(
-                        [v for v in param.values if v is not None]
-                    )
+                    numbers = st.sampled_from(numeric)
                     narrow[key] = tuple(sorted((draw(numbers), draw(numbers))))
             if how == "fixed":
                 narrow[key] = draw(values)
@@ -158,7 +162,7 @@ def test_a_fixed_value_is_drawn_and_kept_and_a_narrowed_range_is_spanned():
 def test_a_kind_with_every_value_fixed_stays_put():
     fixed = {"retrieval.width": 64, "retrieval.k": 16, "retrieval.dropout": 0.0}
     fixed |= {"retrieval.learning_rate": None, "retrieval.weight_decay": 1e-4}
-    fixed |= {"retrieval.train_candidates": 256}
+    fixed |= {"retrieval.train_candidates": 256, "retrieval.memory_gradients": True}
     space = SearchSpace(CEREBROS, "retrieval", fixed)
     point = space.draw(np.random.default_rng(3))
     assert dict(point.values) == {k.split(".")[1]: v for k, v in fixed.items()}

@@ -85,6 +85,7 @@ class RetrievalContext(keras.layers.Layer):
         k: int,
         dropout: float,
         train_candidates: int | None = None,
+        memory_gradients: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -93,6 +94,7 @@ class RetrievalContext(keras.layers.Layer):
         self.train_candidates = (
             None if train_candidates is None else int(train_candidates)
         )
+        self.memory_gradients = bool(memory_gradients)
         if self.draws_candidates:
             # made only when drawing, so that a network that does not draw
             # takes the same seeds (its dropout's) as before this existed
@@ -162,6 +164,8 @@ class RetrievalContext(keras.layers.Layer):
         memory = ops.cast(memory_rows, x.dtype)
         encoded, query = self._encode(x, training)
         _, keys = self._encode(memory, training)
+        if not self.memory_gradients:
+            keys = ops.stop_gradient(keys)
         # distances and attention in float32 whatever the dtype policy
         rows, memory32 = ops.cast(x, "float32"), ops.cast(memory_rows, "float32")
         scale = ops.sum(rows * rows, axis=1, keepdims=True) + ops.expand_dims(
@@ -196,6 +200,7 @@ class RetrievalContext(keras.layers.Layer):
             "k": self.k,
             "dropout": self.dropout,
             "train_candidates": self.train_candidates,
+            "memory_gradients": self.memory_gradients,
         }
 
 
@@ -304,6 +309,7 @@ def build_retrieval(
         plan.k,
         plan.dropout,
         train_candidates=plan.train_candidates,
+        memory_gradients=plan.memory_gradients,
         name="retrieval",
     )
     h = context(inputs)

@@ -24,11 +24,14 @@ row would otherwise find its own target. This keeps the training loop
 unchanged (a batch carries no row indices), and measured as well as leaving
 out the row by its index (Ames, 23,425 against 23,345 RMSE, session 7 of
 issue #17). The encoder, the keys and the head learn together, so the network
-learns which rows are neighbours; every step encodes the memory it retrieves
-from, which is why the memory is capped, and why a plan may set
-``train_candidates``: each training step then retrieves from a fresh random
-draw of that many memory rows (after ModernNCA's stochastic neighbour
-sampling, Ye et al., ICLR 2025), while prediction uses the whole memory.
+learns which rows are neighbours. Every step encodes the memory it retrieves
+from, which is why the memory is capped. By default a step backpropagates
+through the batch's rows only, the memory's keys constants of the step
+(``memory_gradients=False``), which skips the memory's backward pass; and a
+plan may set ``train_candidates``, so that each training step retrieves from
+a fresh random draw of that many memory rows (after ModernNCA's stochastic
+neighbour sampling, Ye et al., ICLR 2025), while prediction uses the whole
+memory.
 """
 
 from __future__ import annotations
@@ -82,16 +85,23 @@ class RetrievalPlan:
     weight_decay : float, optional
         Decoupled weight decay this network trains with (AdamW when above
         0); None (the default) keeps the estimator's ``weight_decay``.
-    train_candidates : int or None, default=256
+    train_candidates : int or None, default=None
         Memory rows each training step draws at random (a new draw each
-        step, seeded with the network) and retrieves from; None, or a number
-        at least the memory's rows, retrieves from the whole memory.
-        Prediction always uses every memory row. A step's cost grows with
-        the rows it encodes: on an Ames training fold (934 memory rows) an
-        epoch takes 3.7 times less with 256 than with the whole memory, for
-        scores within the folds' noise on the harness's tables (see the
-        benchmarks page). A plan dict written before this field existed
-        reads as None, as it trained.
+        step, seeded with the network) and retrieves from; None (the
+        default), or a number at least the memory's rows, retrieves from the
+        whole memory. Prediction always uses every memory row. A step's
+        cost grows with the rows it encodes: on an Ames training fold (934
+        memory rows) an epoch takes 2.8 to 3.7 times less with 256 drawn,
+        but the default search scored 3.8 % worse on Ames with it (see the
+        benchmarks page, "Cheaper retrieval trials").
+    memory_gradients : bool, default=False
+        Whether a training step backpropagates through the memory rows'
+        keys (True, as TabR trains) or treats them as constants of the step,
+        recomputed at each step with the current weights (False): the
+        encoder then learns through the batch's rows alone, and a step
+        skips the memory's backward pass (an Ames epoch 1.8 times faster).
+        A plan dict written before these two fields existed reads as
+        ``train_candidates=None, memory_gradients=True``, as it trained.
 
     Raises
     ------
@@ -103,12 +113,11 @@ class RetrievalPlan:
     Examples
     --------
     >>> from sklearn_cerebros.architecture import RetrievalPlan
-    >>> plan = RetrievalPlan(width=16, k=8, max_candidates=1024)
-    >>> for part in plan.describe().split(", "):
-    ...     print(part)
-    Learned retrieval: width 16
-    8 nearest of up to 1024 training rows (256 drawn a training step)
-    dropout 0.1
+    >>> plan = RetrievalPlan(width=16, k=8)
+    >>> plan.describe()
+    'Learned retrieval: width 16, 8 nearest of up to 4096 training rows, dropout 0.1'
+    >>> RetrievalPlan(train_candidates=256).describe().split(", ")[1]
+    '32 nearest of up to 4096 training rows (256 drawn a training step)'
     >>> RetrievalPlan.from_dict(plan.to_dict()) == plan
     True
     >>> RetrievalPlan(learning_rate=3e-4, weight_decay=1e-4).describe().split("; ")[1]
@@ -124,7 +133,8 @@ class RetrievalPlan:
     name: str = field(default="retrieval", compare=False)
     learning_rate: float | None = None
     weight_decay: float | None = None
-    train_candidates: int | None = 256
+    train_candidates: int | None = None
+    memory_gradients: bool = False
 
     #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
     FORMAT: ClassVar[str] = _FORMAT
@@ -152,6 +162,11 @@ class RetrievalPlan:
                 or (value <= 0 if name == "learning_rate" else value < 0)
             ):
                 raise PlanError(f"{name} must be None or a float {low}, got {value!r}.")
+        if not isinstance(self.memory_gradients, bool):
+            raise PlanError(
+                "memory_gradients must be True or False, got "
+                f"{self.memory_gradients!r}."
+            )
         drawn = self.train_candidates
         if drawn is not None and (
             isinstance(drawn, bool) or not isinstance(drawn, int) or drawn < 1
@@ -192,6 +207,8 @@ class RetrievalPlan:
         )
         if self.train_candidates is not None:
             text += f" ({self.train_candidates} drawn a training step)"
+        if self.memory_gradients:
+            text += ", gradients through the memory"
         if self.dropout:
             text += f", dropout {self.dropout:g}"
         training = [
@@ -228,6 +245,7 @@ class RetrievalPlan:
             f"memory: up to {self.max_candidates} training rows and targets, "
             f"the {self.k} with the nearest keys (never the row itself), "
             "softmax-weighted"
+            + ("" if self.memory_gradients else "; keys constant in a training step")
             + (
                 ""
                 if self.train_candidates is None
@@ -287,9 +305,10 @@ class RetrievalPlan:
         -------
         RetrievalPlan
         """
-        # a dict without train_candidates was written before the field
-        # existed, by a network that retrieved from its whole memory
-        data = {"train_candidates": None, **data}
+        # a dict without these was written before the fields existed, by a
+        # network that retrieved from (and backpropagated through) its whole
+        # memory
+        data = {"train_candidates": None, "memory_gradients": True, **data}
         return fields_from_dict(cls, data, _FORMAT, _VERSION, "retrieval plan")
 
 

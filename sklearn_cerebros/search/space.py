@@ -527,6 +527,7 @@ _RETRIEVAL_FIELDS = (
     "learning_rate",
     "weight_decay",
     "train_candidates",
+    "memory_gradients",
 )
 
 #: The learned-retrieval network (TabR); ``None`` rates: the estimator's.
@@ -539,7 +540,9 @@ RETRIEVAL_SPACE = ParamSpace(
         Choice("learning_rate", (None, 3e-4, 1e-3, 3e-3)),
         Choice("weight_decay", (None, 1e-5, 1e-4, 1e-3)),
         # memory rows a training step retrieves from; None: all of them
-        Choice("train_candidates", (128, 256, 512, None)),
+        Choice("train_candidates", (None, 128, 256, 512)),
+        # whether a step backpropagates through the memory's keys
+        Choice("memory_gradients", (False, True)),
     ),
     lambda values: RetrievalPlan(**values),
     lambda plan: (
