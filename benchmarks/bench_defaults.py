@@ -9,10 +9,9 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_<seconds>`` (e.g. ``search_60``)
     ``Cerebros*(max_time=seconds)``: the search's anytime curve, with
     ``--configs search_15 search_30 search_60 search_120 search_300``.
-``search_memory_gradients``
-    The default search with its retrieval networks trained as before
-    2026-12-06: ``initial_plans=("residual", r, r, r)`` with ``r =
-    RetrievalPlan(memory_gradients=True)``.
+``search_memory_gradients``, ``search_constant_keys``
+    The default search with ``initial_plans=("residual", r, r, r)``, ``r =
+    RetrievalPlan(memory_gradients=True)`` (the default) or ``False``.
 ``search_all``
     ``Cerebros*(kinds="all")``: the search over every kind of plan, its
     initial plans generation 0 and the first parents of generation 1.
@@ -108,10 +107,9 @@ def _ours(name: str) -> Callable[[str, int], Any]:
         name, params = "search", {"max_time": int(budget.group(1))}
     elif name == "search_all":
         name, params = "search", {"kinds": "all"}
-    elif name == "search_memory_gradients":
-        before = RetrievalPlan(memory_gradients=True)
-        plans = ("residual", before, before, before)
-        name, params = "search", {"initial_plans": plans}
+    elif name in ("search_memory_gradients", "search_constant_keys"):
+        r = RetrievalPlan(memory_gradients=name == "search_memory_gradients")
+        name, params = "search", {"initial_plans": ("residual", r, r, r)}
     elif (drawn := _RETRIEVAL.fullmatch(name)) is not None:
         rows = None if drawn.group(1) is None else int(drawn.group(1))
         plan = RetrievalPlan(
@@ -196,10 +194,12 @@ def factory(name: str) -> Callable[[str, int], Any]:
         name not in ESTIMATORS
         and not re.fullmatch(r"search_\d+", name)
         and not _RETRIEVAL.fullmatch(name)
-        and name not in ("search_all", "search_memory_gradients")
+        and name
+        not in ("search_all", "search_memory_gradients", "search_constant_keys")
     ):
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
         known += ["search_<seconds>", "search_all", "search_memory_gradients"]
+        known += ["search_constant_keys"]
         known += ["retrieval", "retrieval_<rows>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)

@@ -53,8 +53,8 @@ KINDS: dict[str, Any] = {
     "retrieval": (RetrievalPlan(memory_gradients=True),),
     "retrieval_256": (RetrievalPlan(train_candidates=256, memory_gradients=True),),
     "retrieval_128": (RetrievalPlan(train_candidates=128, memory_gradients=True),),
-    # the memory's keys constants of each step (the default)
-    "retrieval_constant": (RetrievalPlan(),),
+    # the memory's keys constants of each step
+    "retrieval_constant": (RetrievalPlan(memory_gradients=False),),
     "mixer": (MixerPlan(),),
 }
 WAYS = {"fresh": False, "compiled_once": True}

@@ -111,8 +111,10 @@ def test_fold_networks_in_one_compiled_model_match_fresh_ones(monkeypatch):
             n_trials=4,  # the last retrieval plan's keys constant in a step
             initial_plans=(
                 residual_plan(width=16, n_blocks=1, dropout=0.1),
-                RetrievalPlan(width=16, k=4, memory_gradients=True),
-                RetrievalPlan(width=16, k=4, train_candidates=20),
+                RetrievalPlan(width=16, k=4),
+                RetrievalPlan(
+                    width=16, k=4, train_candidates=20, memory_gradients=False
+                ),
             ),
             **SMALL,
         ),

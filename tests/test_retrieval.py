@@ -77,12 +77,14 @@ def test_training_fields_are_described_and_change_equality():
     assert plan != RetrievalPlan()
     default = RetrievalPlan()
     assert "drawn" not in default.describe() + default.summary()
-    assert "gradients" not in default.describe()
-    assert "keys constant in a training step" in default.summary()
-    drawn = RetrievalPlan(train_candidates=256, memory_gradients=True)
-    assert "rows (256 drawn a training step), gradients through" in drawn.describe()
+    assert "constant" not in default.describe() + default.summary()
+    drawn = RetrievalPlan(train_candidates=256, memory_gradients=False)
+    assert (
+        "rows (256 drawn a training step), memory keys constant in a training step"
+        in drawn.describe()
+    )
     assert "among 256 drawn each step" in drawn.summary()
-    assert "keys constant" not in drawn.summary()
+    assert "keys constant in a training step" in drawn.summary()
     assert drawn != default
 
 

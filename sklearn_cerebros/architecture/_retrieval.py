@@ -26,12 +26,13 @@ out the row by its index (Ames, 23,425 against 23,345 RMSE, session 7 of
 issue #17). The encoder, the keys and the head learn together, so the network
 learns which rows are neighbours. Every step encodes the memory it retrieves
 from, which is why the memory is capped. By default a step backpropagates
-through the batch's rows only, the memory's keys constants of the step
-(``memory_gradients=False``), which skips the memory's backward pass; and a
-plan may set ``train_candidates``, so that each training step retrieves from
-a fresh random draw of that many memory rows (after ModernNCA's stochastic
-neighbour sampling, Ye et al., ICLR 2025), while prediction uses the whole
-memory.
+through every memory row's key as well as the batch's rows. Two fields make
+a step cheaper: ``memory_gradients=False`` makes the memory's keys
+constants of the step, which skips the memory's backward pass, and
+``train_candidates`` makes each training step retrieve from a fresh random
+draw of that many memory rows (after ModernNCA's stochastic neighbour
+sampling, Ye et al., ICLR 2025), while prediction uses the whole memory.
+Both cost the default search accuracy on Ames, so both are off by default.
 """
 
 from __future__ import annotations
@@ -94,12 +95,14 @@ class RetrievalPlan:
         memory rows) an epoch takes 2.8 to 3.7 times less with 256 drawn,
         but the default search scored 3.8 % worse on Ames with it (see the
         benchmarks page, "Cheaper retrieval trials").
-    memory_gradients : bool, default=False
+    memory_gradients : bool, default=True
         Whether a training step backpropagates through the memory rows'
         keys (True, as TabR trains) or treats them as constants of the step,
         recomputed at each step with the current weights (False): the
         encoder then learns through the batch's rows alone, and a step
-        skips the memory's backward pass (an Ames epoch 1.8 times faster).
+        skips the memory's backward pass (an Ames epoch 1.8 times faster,
+        a bagged trial 1.5 times), but the default search scored 1.5 %
+        worse on Ames with it (see the benchmarks page).
         A plan dict written before these two fields existed reads as
         ``train_candidates=None, memory_gradients=True``, as it trained.
 
@@ -134,7 +137,7 @@ class RetrievalPlan:
     learning_rate: float | None = None
     weight_decay: float | None = None
     train_candidates: int | None = None
-    memory_gradients: bool = False
+    memory_gradients: bool = True
 
     #: The ``format`` key of :meth:`to_dict`, naming the kind of plan.
     FORMAT: ClassVar[str] = _FORMAT
@@ -207,8 +210,8 @@ class RetrievalPlan:
         )
         if self.train_candidates is not None:
             text += f" ({self.train_candidates} drawn a training step)"
-        if self.memory_gradients:
-            text += ", gradients through the memory"
+        if not self.memory_gradients:
+            text += ", memory keys constant in a training step"
         if self.dropout:
             text += f", dropout {self.dropout:g}"
         training = [
