@@ -23,6 +23,8 @@ from benchmarks._datasets import subsample
 from benchmarks._estimate import DATASET_ROWS, calibrate, fit_seconds, planned_fits
 from benchmarks._models import available_models
 from benchmarks._profiles import with_overrides
+from sklearn_cerebros import CerebrosRegressor
+from sklearn_cerebros.architecture import RetrievalPlan
 
 TINY = PROFILES["tiny"]
 NETWORKS = ("residual_mlp", "cerebros", "sk_mlp")
@@ -379,6 +381,49 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
             assert built.get_params() == cls(random_state=3).get_params()
     with pytest.raises(SystemExit, match="Unknown config 'ple_k8'; known: mixer"):
         factory("ple_k8")
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("search_all", {"kinds": "all"}),
+        ("search_60", {"max_time": 60}),
+        (
+            "retrieval_256",
+            {
+                "n_trials": 1,
+                "cv": None,
+                "initial_plans": [
+                    RetrievalPlan(train_candidates=256, memory_gradients=True)
+                ],
+            },
+        ),
+        (
+            "retrieval_constant",
+            {
+                "n_trials": 1,
+                "cv": None,
+                "initial_plans": [RetrievalPlan(memory_gradients=False)],
+            },
+        ),
+        (
+            "search_constant_keys",
+            {
+                "initial_plans": (
+                    "residual",
+                    *[RetrievalPlan(memory_gradients=False)] * 3,
+                )
+            },
+        ),
+    ],
+)
+def test_bench_defaults_builds_the_searches_its_experiments_name(name, params):
+    from benchmarks.bench_defaults import factory
+
+    built = factory(name)("regression", 0)
+    assert (
+        built.get_params() == CerebrosRegressor(random_state=0, **params).get_params()
+    )
 
 
 def test_committed_results_hold_the_figures_the_readme_quotes():

@@ -153,3 +153,11 @@ def test_predict_array_refuses_empty_input(fitted):
     reg, X = fitted
     with pytest.raises(ValueError, match="empty"):
         predict_array(reg.model_, X[:0])
+
+
+def test_one_off_predictions_are_compiled_only_on_jax():
+    # a search trial's held-out rows: JAX's direct call runs op by op, so
+    # they take the compiled pass there; elsewhere the direct call
+    from sklearn_cerebros._keras import one_off_compiled
+
+    assert one_off_compiled() is (keras.backend.backend() == "jax")
