@@ -9,6 +9,9 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_<seconds>`` (e.g. ``search_60``)
     ``Cerebros*(max_time=seconds)``: the search's anytime curve, with
     ``--configs search_15 search_30 search_60 search_120 search_300``.
+``search_draw_<rows>`` (e.g. ``search_draw_256``)
+    The default search with ``initial_plans=("residual", r, r, r)``, ``r =
+    RetrievalPlan(train_candidates=rows)``.
 ``search_memory_gradients``, ``search_constant_keys``
     The default search with ``initial_plans=("residual", r, r, r)``, ``r =
     RetrievalPlan(memory_gradients=True)`` (the default) or ``False``.
@@ -107,6 +110,9 @@ def _ours(name: str) -> Callable[[str, int], Any]:
         name, params = "search", {"max_time": int(budget.group(1))}
     elif name == "search_all":
         name, params = "search", {"kinds": "all"}
+    elif (draw := re.fullmatch(r"search_draw_(\d+)", name)) is not None:
+        r = RetrievalPlan(train_candidates=int(draw.group(1)))
+        name, params = "search", {"initial_plans": ("residual", r, r, r)}
     elif name in ("search_memory_gradients", "search_constant_keys"):
         r = RetrievalPlan(memory_gradients=name == "search_memory_gradients")
         name, params = "search", {"initial_plans": ("residual", r, r, r)}
@@ -192,14 +198,14 @@ def factory(name: str) -> Callable[[str, int], Any]:
         return make
     if (
         name not in ESTIMATORS
-        and not re.fullmatch(r"search_\d+", name)
+        and not re.fullmatch(r"search_(draw_)?\d+", name)
         and not _RETRIEVAL.fullmatch(name)
         and name
         not in ("search_all", "search_memory_gradients", "search_constant_keys")
     ):
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
         known += ["search_<seconds>", "search_all", "search_memory_gradients"]
-        known += ["search_constant_keys"]
+        known += ["search_constant_keys", "search_draw_<rows>"]
         known += ["retrieval", "retrieval_<rows>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)
