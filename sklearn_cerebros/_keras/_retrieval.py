@@ -73,6 +73,11 @@ class RetrievalContext(keras.layers.Layer):
         replacement) to retrieve from; None, or a number at least
         ``memory_rows``, uses the whole memory. Prediction always uses the
         whole memory.
+    memory_gradients : bool, default=True
+        Whether a training step backpropagates through the memory rows'
+        keys; False treats them as constants of the step (recomputed at
+        each step with the current weights), which skips the memory's
+        backward pass.
     **kwargs
         Passed to :class:`keras.layers.Layer`.
     """

@@ -222,7 +222,6 @@ class RetrievalPlan:
             )
             if value is not None
         ]
-
         if training:
             text += "; " + ", ".join(training)
         return text

@@ -205,9 +205,9 @@ SEARCH_DOC = (
         ``n_blocks`` (1 to 4), ``dropout`` (0, 0.1, 0.2 or 0.3) and
         ``members`` (1 to 16); ``retrieval.width`` (32 to 512), ``k`` (4 to
         128), ``dropout``, ``learning_rate`` and ``weight_decay`` (None, the
-        search's, or 3e-4, 1e-3, 3e-3 and 1e-5, 1e-4, 1e-3) and
-        ``train_candidates`` (None, the whole memory, or 128, 256, 512) and
-        ``memory_gradients`` (False or True);
+        search's, or 3e-4, 1e-3, 3e-3 and 1e-5, 1e-4, 1e-3),
+        ``train_candidates`` (None, the whole memory, or 128, 256, 512)
+        and ``memory_gradients`` (False or True);
         ``mixer.patch_size`` (2 to 16), ``hidden_dim`` (16 to 256),
         ``n_blocks`` (1 to 4), ``token_mlp_dim`` (16 to 256),
         ``channel_mlp_dim`` (16 to 512), ``dropout`` and ``members`` (1 to
