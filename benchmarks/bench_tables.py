@@ -68,7 +68,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._datasets import Dataset, load_dataset
-from ._models import training_info
+from ._models import _final_step, training_info
 from ._profiles import Profile
 from ._runner import CsvLog, _scores, folds
 from ._tables import SMALL_ROWS, TABLE_ROWS, TABLE_SPECS
@@ -119,8 +119,52 @@ FIELDS = [
 ]
 
 
+#: Columns of the trials CSV (``<out>_trials.csv``): one row per trial of
+#: every search fitted, to see where the ensemble's weight goes.
+TRIAL_FIELDS = [
+    "dataset",
+    "model",
+    "seed",
+    "fold",
+    "trial",
+    "kind",
+    "generation",
+    "parent",
+    "initial",
+    "status",
+    "score",
+    "rank",
+    "ensemble_weight",
+    "fit_time",
+]
+
+
 def _regression(task: str) -> bool:
     return task == "regression"
+
+
+def trials_path(out: Path) -> Path:
+    """The trials CSV that goes with the run's CSV ``out``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}_trials.csv")
+
+
+def search_trials(estimator: Any) -> list[dict[str, Any]]:
+    """A fitted search's trials as :data:`TRIAL_FIELDS` rows (the key columns
+    left empty); ``[]`` for a model that is not a search."""
+    table = getattr(_final_step(estimator), "search_results_", None)
+    if table is None:
+        return []
+    keep = TRIAL_FIELDS[4:]
+    n = len(table["trial"])
+    rows = []
+    for i in range(n):
+        row = {}
+        for c in keep:
+            value = table[c][i] if c in table else ""
+            row[c] = value.item() if hasattr(value, "item") else value
+        rows.append(row)
+    return rows
 
 
 class CatBoostNative(BaseEstimator):
@@ -343,6 +387,7 @@ def fit_one(
         row["predict_time"] = time.perf_counter() - start
         row.update(scores, score=scores[dataset.metric])
         row.update(training_info(est))
+        row["_trials"] = search_trials(est)
         row["warnings"] = ";".join(sorted({w.category.__name__ for w in caught}))
     except Exception as exc:  # a failed fit is a result, not a crash
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
@@ -360,6 +405,14 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     return [r for r in rows if r.get("finished_utc")]
+
+
+def read_trials(path: Path) -> list[dict[str, str]]:
+    """The trials CSV's rows as strings (a row cut short is skipped)."""
+    if not Path(path).exists() or Path(path).stat().st_size == 0:
+        return []
+    with open(path, newline="") as f:
+        return [r for r in csv.DictReader(f) if r.get("fit_time") is not None]
 
 
 def _key(row: dict[str, Any]) -> Job:
@@ -412,6 +465,7 @@ def run(
         log._fields = list(FIELDS)
         with open(out, "w", newline="") as f:
             csv.DictWriter(f, FIELDS).writeheader()
+    trials_log = CsvLog(trials_path(out), append=True)
     splits = {name: folds(d, PROFILE) for name, d in data.items()}
     n_done = 0
     for table, model, seed, fold in todo:
@@ -419,6 +473,11 @@ def run(
             break
         train, test = splits[table][fold]
         row = fit_one(data[table], model, factories[model], seed, fold, train, test)
+        for trial in row.pop("_trials", []):
+            trials_log.add(
+                dict(zip(TRIAL_FIELDS, (table, model, seed, fold), strict=False))
+                | trial
+            )
         log.add(row)
         n_done += 1
         result = row["error"] or f"{row['metric']} {row['score']:.4g}"
@@ -738,6 +797,77 @@ def report(
     return "\n".join(lines)
 
 
+def _weight_group(trial: dict[str, Any]) -> str:
+    if str(trial["initial"]) == "True":
+        return "initial"
+    return "drawn" if int(trial["generation"]) == 0 else "evolved"
+
+
+def weight_report(trials: Sequence[dict[str, Any]]) -> str:
+    """Where each search's ensemble weight goes, table by table (Markdown).
+
+    ``trials``: rows of the trials CSV (a refitted search's latest trials
+    replace its earlier ones). Per table, the weight's mean share over the
+    fits on the initial plans, on drawn trials (generation 0, not an initial
+    plan) and on evolved ones (generation 1 on), and by plan kind.
+    """
+    fits: dict[Job, dict[int, dict[str, Any]]] = {}
+    for t in trials:
+        key = (t["dataset"], t["model"], int(t["seed"]), int(t["fold"]))
+        fits.setdefault(key, {})[int(t["trial"])] = t
+    if not fits:
+        return ""
+    groups = ("initial", "drawn", "evolved")
+    kinds = sorted({t["kind"] for f in fits.values() for t in f.values()})
+    lines = []
+    for model in sorted({k[1] for k in fits}):
+        shares: dict[str, list[dict[str, float]]] = {}
+        n_trials: dict[str, list[int]] = {}
+        for (table, m, _, _), fit in fits.items():
+            if m != model:
+                continue
+            share = dict.fromkeys((*groups, *kinds), 0.0)
+            total = sum(float(t["ensemble_weight"] or 0) for t in fit.values())
+            for t in fit.values():
+                w = float(t["ensemble_weight"] or 0) / total if total else 0.0
+                share[_weight_group(t)] += w
+                share[t["kind"]] += w
+            shares.setdefault(table, []).append(share)
+            n_trials.setdefault(table, []).append(len(fit))
+        lines += [
+            f"### `{model}`",
+            "",
+            "| table | fits | trials a fit (median) | "
+            + " | ".join(groups)
+            + " | "
+            + " | ".join(f"`{k}`" for k in kinds)
+            + " |",
+            "|---|---|---|" + "---|" * (len(groups) + len(kinds)),
+        ]
+        searched = []
+        for table in sorted(shares):
+            mean = {
+                c: statistics.fmean(s[c] for s in shares[table])
+                for c in (*groups, *kinds)
+            }
+            searched.append(mean["drawn"] + mean["evolved"])
+            lines.append(
+                f"| {table} | {len(shares[table])} | "
+                f"{statistics.median(n_trials[table]):g} | "
+                + " | ".join(f"{mean[c]:.0%}" for c in (*groups, *kinds))
+                + " |"
+            )
+        third = sum(v >= 1 / 3 for v in searched)
+        lines += [
+            "",
+            f"Drawn and evolved trials: median share "
+            f"{statistics.median(searched):.0%} over {len(searched)} tables; "
+            f"a third or more on {third}.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def plot_scores(
     per_table: dict[str, dict[str, float]], order: Sequence[str], path: Path
 ) -> None:
@@ -814,6 +944,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             planned={t: TABLE_ROWS[t] for t in args.tables},
             search_defaults=args.search_defaults,
         )
+        weights = weight_report(read_trials(trials_path(args.out)))
+        if weights:
+            text += "\n## Where the search's ensemble weight goes\n\n" + weights
         md.parent.mkdir(parents=True, exist_ok=True)
         md.write_text(text + "\n")
         print(text)

@@ -13,13 +13,17 @@ from benchmarks._datasets import ALL_DATASETS
 from benchmarks._tables import MAX_ROWS, TABLE_ROWS, TABLE_SPECS
 from benchmarks.bench_tables import (
     FIELDS,
+    TRIAL_FIELDS,
     Cell,
     compare,
     normalised,
     plan,
     read_rows,
+    read_trials,
     report,
     run,
+    trials_path,
+    weight_report,
 )
 
 #: name -> (rows, feature columns) after the rule.
@@ -298,3 +302,55 @@ def test_report_works_on_a_partial_csv(tmp_path):
     assert "tables with a fit: 1 of 2; " in text
     assert "| `residual_mlp` | 0 / 0 / 0 (0) |" in text  # one fold: no verdict
     assert "| `residual_mlp` | 1 | 1.000 | 1.00 |" in text
+
+
+class _FakeSearch(DummyRegressor):
+    """A "search" whose trials are fixed: weight 0.5 on the initial plan,
+    0.25 on a drawn trial and 0.25 on an evolved one."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        self.search_results_ = {
+            "trial": np.arange(4),
+            "kind": ["residual", "levels", "levels", "retrieval"],
+            "generation": np.array([0, 0, 1, 1]),
+            "parent": np.array([-1, -1, 0, 1]),
+            "initial": np.array([True, False, False, False]),
+            "status": ["ok", "ok", "ok", "stopped"],
+            "score": np.array([-1.0, -2.0, -1.5, np.nan]),
+            "rank": np.array([1, 3, 2, 4]),
+            "ensemble_weight": np.array([0.5, 0.25, 0.25, 0.0]),
+            "fit_time": np.array([1.0, 2.0, 3.0, 4.0]),
+            "epochs": np.array([5, 6, 7, 2]),
+            "best_epoch": np.array([3, 4, 5, 2]),
+        }
+        self.best_index_, self.n_trials_ = 0, 4
+        return self
+
+
+def test_searches_write_their_trials_and_the_weight_report(tmp_path):
+    out = tmp_path / "runs.csv"
+    factories = {
+        "cerebros_60": lambda task, seed: _FakeSearch(),
+        "hgb": Counter().factory("hgb"),
+    }
+    run(
+        out,
+        tables=["toy_reg"],
+        models=["hgb", "cerebros_60"],
+        n_folds=2,
+        factories=factories,
+        loader=_toy,
+    )
+    trials = read_trials(trials_path(out))
+    # 3 seeds x 2 folds of the search, 4 trials each; none for hgb
+    assert len(trials) == 3 * 2 * 4
+    assert list(trials[0]) == TRIAL_FIELDS
+    assert {t["model"] for t in trials} == {"cerebros_60"}
+    assert trials[3]["status"] == "stopped" and trials[3]["kind"] == "retrieval"
+    text = weight_report(trials)
+    assert "### `cerebros_60`" in text
+    # initial, drawn, evolved; then the kinds: levels, residual, retrieval
+    assert "| toy_reg | 6 | 4 | 50% | 25% | 25% | 50% | 50% | 0% |" in text
+    assert "median share 50% over 1 tables; a third or more on 1." in text
+    assert weight_report([]) == ""
