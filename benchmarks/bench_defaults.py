@@ -31,6 +31,10 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
     ``HistGradientBoosting*(categorical_features="from_dtype")``, LightGBM
     and CatBoost (categorical columns named, two threads), the last two when
     installed.
+``autogluon_<seconds>`` (e.g. ``autogluon_60``)
+    AutoGluon-Tabular, ``presets="best_quality"``, ``time_limit=seconds``,
+    in the interpreter named by ``$CEREBROS_AUTOGLUON_PYTHON``
+    (:mod:`benchmarks._autogluon`): the anytime curve's outside anchor.
 
 Each fold's score (RMSE for regression, accuracy for classification) and fit
 seconds are appended to a CSV as the fold ends; rows already in the CSV are
@@ -58,6 +62,7 @@ import importlib.util
 import json
 import re
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -189,8 +194,30 @@ ANCHORS: dict[str, tuple[Callable[[str, int], Any], str | None]] = {
 }
 
 
+def _autogluon(seconds: int) -> Callable[[str, int], Any]:
+    from ._autogluon import AutoGluonAnchor, autogluon_python
+
+    python = autogluon_python()
+    found = subprocess.run(
+        [python, "-c", "import autogluon.tabular"], capture_output=True, check=False
+    )
+    if found.returncode != 0:
+        raise SystemExit(
+            f"autogluon_{seconds}: {python} cannot import autogluon.tabular; "
+            "install it in a virtualenv of its own and name its interpreter in "
+            "CEREBROS_AUTOGLUON_PYTHON (see benchmarks/_autogluon.py)"
+        )
+
+    def make(task: str, seed: int) -> Any:
+        return AutoGluonAnchor(task, time_limit=seconds, random_state=seed)
+
+    return make
+
+
 def factory(name: str) -> Callable[[str, int], Any]:
     """``make(task, seed)`` for a config name, or a clear exit."""
+    if (budget := re.fullmatch(r"autogluon_(\d+)", name)) is not None:
+        return _autogluon(int(budget.group(1)))
     if name in ANCHORS:
         make, needs = ANCHORS[name]
         if needs is not None and importlib.util.find_spec(needs) is None:
@@ -206,7 +233,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
         known += ["search_<seconds>", "search_all", "search_memory_gradients"]
         known += ["search_constant_keys", "search_draw_<rows>"]
-        known += ["retrieval", "retrieval_<rows>"]
+        known += ["retrieval", "retrieval_<rows>", "autogluon_<seconds>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)
 
