@@ -175,17 +175,22 @@ def width_report(
         )
     n = sum(counts.values())
     holds = counts["win"] > counts["loss"] and counts["win"] >= n / 3
+    if not n:
+        verdict_text = "No verdict: no table has two folds of both."
+    elif holds:
+        verdict_text = (
+            "Verdict: **the claim holds**: the skip connections win more "
+            "tables than they lose, and at least a third of them."
+        )
+    else:
+        verdict_text = (
+            "Verdict: **the claim does not hold**: the skip connections "
+            "do not win clearly more tables than they lose."
+        )
     lines += [
         "",
         f"Residual against plain: **{counts['win']} wins, {counts['tie']} ties, "
-        f"{counts['loss']} losses** over {n} tables. "
-        + (
-            "Verdict: **the claim holds**: the skip connections win more "
-            "tables than they lose, and at least a third of them."
-            if holds
-            else "Verdict: **the claim does not hold**: the skip connections "
-            "do not win clearly more tables than they lose."
-        ),
+        f"{counts['loss']} losses** over {n} tables. " + verdict_text,
     ]
     if ratios:
         median_ratio = statistics.median(ratios)
@@ -246,11 +251,12 @@ def depth_report(rows: Sequence[dict[str, Any]]) -> str:
             )
         tested += 1
         holds += drops["residual"] < drops["plain"]
-    verdict = (
-        "**the claim holds**"
-        if tested and holds > tested / 2
-        else "**the claim does not hold**"
-    )
+    if not tested:
+        verdict = "no verdict (no table has every depth of both)"
+    elif holds > tested / 2:
+        verdict = "**the claim holds**"
+    else:
+        verdict = "**the claim does not hold**"
     lines += [
         "",
         f"The residual network loses less at depth {DEPTHS[-1]} than the plain "

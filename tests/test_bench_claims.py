@@ -116,4 +116,9 @@ def test_depth_report_measures_the_drop_at_the_deepest():
     assert "on 1 of 1 tables. Verdict: **the claim holds**." in text
     # a table missing a depth is left out, not guessed
     partial = [r for r in rows if r["model"] != "plain_d16"]
-    assert "on 0 of 0 tables" in depth_report(partial)
+    assert "on 0 of 0 tables. Verdict: no verdict" in depth_report(partial)
+    one_fold = [r for r in rows if r["fold"] == 0]
+    assert "**0 wins, 0 ties, 0 losses** over 0 tables. No verdict" in width_report(
+        [{**r, "model": "residual_mlp"} for r in one_fold if r["model"] == "plain_d4"]
+        + [{**r, "model": "plain_mlp"} for r in one_fold if r["model"] == "plain_d8"]
+    )
