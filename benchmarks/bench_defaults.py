@@ -9,6 +9,10 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_<seconds>`` (e.g. ``search_60``)
     ``Cerebros*(max_time=seconds)``: the search's anytime curve, with
     ``--configs search_15 search_30 search_60 search_120 search_300``.
+``search_<seconds>_cv<k>``, ``search_<seconds>_holdout``
+    ``Cerebros*(max_time=seconds, cv=k)``, or ``cv=None`` (one network a
+    trial, ranked on a validation split): fewer fold networks sharing a
+    short budget on a large table.
 ``search_draw_<rows>`` (e.g. ``search_draw_256``)
     The default search with ``initial_plans=("residual", r, r, r)``, ``r =
     RetrievalPlan(train_candidates=rows)``.
@@ -105,6 +109,8 @@ ESTIMATORS: dict[str, tuple[type, type]] = {
 BUDGETS = (15, 30, 60, 120, 300)
 
 
+#: ``search_<seconds>_cv<k>`` or ``search_<seconds>_holdout`` (see above).
+_BUDGET_CV = re.compile(r"search_(\d+)_(cv(\d+)|holdout)")
 #: ``retrieval`` or ``retrieval_<rows>``: one retrieval network (see above).
 _RETRIEVAL = re.compile(r"retrieval(?:_(\d+))?(_constant)?")
 
@@ -113,6 +119,9 @@ def _ours(name: str) -> Callable[[str, int], Any]:
     params: dict[str, Any] = {}
     if (budget := re.fullmatch(r"search_(\d+)", name)) is not None:
         name, params = "search", {"max_time": int(budget.group(1))}
+    elif (bagged := _BUDGET_CV.fullmatch(name)) is not None:
+        folds = None if bagged.group(2) == "holdout" else int(bagged.group(3))
+        name, params = "search", {"max_time": int(bagged.group(1)), "cv": folds}
     elif name == "search_all":
         name, params = "search", {"kinds": "all"}
     elif (draw := re.fullmatch(r"search_draw_(\d+)", name)) is not None:
@@ -227,11 +236,13 @@ def factory(name: str) -> Callable[[str, int], Any]:
         name not in ESTIMATORS
         and not re.fullmatch(r"search_(draw_)?\d+", name)
         and not _RETRIEVAL.fullmatch(name)
+        and not _BUDGET_CV.fullmatch(name)
         and name
         not in ("search_all", "search_memory_gradients", "search_constant_keys")
     ):
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
-        known += ["search_<seconds>", "search_all", "search_memory_gradients"]
+        known += ["search_<seconds>", "search_<seconds>_cv<k>", "search_all"]
+        known += ["search_<seconds>_holdout", "search_memory_gradients"]
         known += ["search_constant_keys", "search_draw_<rows>"]
         known += ["retrieval", "retrieval_<rows>", "autogluon_<seconds>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")

@@ -392,6 +392,8 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
             {"initial_plans": ("residual", *[RetrievalPlan(train_candidates=256)] * 3)},
         ),
         ("search_60", {"max_time": 60}),
+        ("search_60_cv3", {"max_time": 60, "cv": 3}),
+        ("search_30_holdout", {"max_time": 30, "cv": None}),
         (
             "retrieval_256",
             {
