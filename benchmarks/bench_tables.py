@@ -926,6 +926,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--report", action="store_true", help="summarise the CSV, fit nothing"
     )
     parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        help="with --report: only these seeds' fits (default: every seed)",
+    )
+    parser.add_argument(
         "--report-out",
         type=Path,
         help="Markdown file of the report (default: the CSV's name with .md)",
@@ -937,8 +943,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     if args.report:
         md = args.report_out or args.out.with_suffix(".md")
+        rows = read_rows(args.out)
+        if args.seeds is not None:
+            rows = [r for r in rows if int(r["seed"]) in args.seeds]
         text = report(
-            read_rows(args.out),
+            rows,
             args.models,
             md.with_suffix(".png"),
             planned={t: TABLE_ROWS[t] for t in args.tables},

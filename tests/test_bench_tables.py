@@ -354,3 +354,22 @@ def test_searches_write_their_trials_and_the_weight_report(tmp_path):
     assert "| toy_reg | 6 | 4 | 50% | 25% | 25% | 50% | 50% | 0% |" in text
     assert "median share 50% over 1 tables; a third or more on 1." in text
     assert weight_report([]) == ""
+
+
+def test_report_of_chosen_seeds(tmp_path):
+    from benchmarks.bench_tables import main
+
+    rows = [_row("a", "residual_mlp", f, 10.0 + f) for f in range(2)]
+    rows += [_row("a", "hgb", f, 20.0 + f) for f in range(2)]
+    rows += [_row("a", "hgb", f, 1.0, seed=1) for f in range(2)]  # seed 1: hgb best
+    out = tmp_path / "r.csv"
+    with open(out, "w", newline="") as f:
+        writer = csv.DictWriter(f, FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    md = tmp_path / "r.md"
+    main(["--out", str(out), "--report", "--seeds", "0", "--report-out", str(md)])
+    assert "Fits in the CSV: 4 (0 failed)" in md.read_text()
+    assert "| `residual_mlp` | 1 / 0 / 0 (1) |" in md.read_text()
+    main(["--out", str(out), "--report", "--report-out", str(md)])
+    assert "Fits in the CSV: 6 (0 failed)" in md.read_text()
