@@ -20,6 +20,12 @@ regression, accuracy for classification (log loss and R² in the CSV too).
 * ``mlp_mixer``: ``MLPMixerRegressor()`` / ``MLPMixerClassifier()``;
 * ``cerebros_60``: ``CerebrosRegressor(max_time=60)`` / ``CerebrosClassifier(...)``;
 * ``cerebros``: the search at its defaults (only with ``--search-defaults``);
+* ``cerebros_initial`` and ``cerebros_all`` (issue 33's ablation, only when
+  named in ``--models``): the search at its defaults with its initial plans
+  only (``n_trials=4``: the residual and three retrieval networks, the first
+  four trials of the default search), and with ``kinds="all"`` (the initial
+  plans are generation 0 and generation 1 perturbs the best of them, in place
+  of the four drawn levels networks);
 * ``sk_mlp``: scikit-learn's ``MLPRegressor()`` / ``MLPClassifier()`` at their
   defaults after :func:`sklearn_cerebros.preprocessing.make_tabular_preprocessor`
   (robust scaling with a soft clip, median imputation with missing-value
@@ -290,6 +296,8 @@ MODELS: dict[str, Callable[[str, int], Any]] = {
     "mlp_mixer": _mlp_mixer,
     "cerebros_60": _cerebros(max_time=60),
     "cerebros": _cerebros(),
+    "cerebros_initial": _cerebros(n_trials=4),
+    "cerebros_all": _cerebros(kinds="all"),
 }
 #: Our estimators and the anchors they are compared with.
 OURS = ("residual_mlp", "mlp_mixer", "cerebros_60", "cerebros")
@@ -297,6 +305,14 @@ ANCHORS = ("hgb", "lightgbm", "catboost", "sk_mlp")
 #: The phases of the run, in order (see the module docstring).
 FAST = ("hgb", "lightgbm", "catboost", "residual_mlp")
 SLOW = ("sk_mlp", "mlp_mixer", "cerebros_60")
+#: The search's ablation (issue 33): run and reported only when named.
+ABLATION = ("cerebros", "cerebros_initial", "cerebros_all")
+#: (a, b) pairs the ablation compares, a against b.
+ABLATION_PAIRS = (
+    ("cerebros", "cerebros_initial"),
+    ("cerebros_all", "cerebros_initial"),
+    ("cerebros_all", "cerebros"),
+)
 
 
 def seeds_for(n_rows: int) -> tuple[int, ...]:
@@ -623,9 +639,9 @@ def report(
     sizes = {r["dataset"]: int(r["n_rows"]) for r in rows}
     present = {m for t in cells.values() for m in t}
     order = [m for m in (*OURS, *ANCHORS) if m in present]
-    order += sorted(present - set(order))
+    order += sorted(present - set(order) - set(ABLATION))
     if models:
-        order = [m for m in order if m in models]
+        order = [m for m in (*order, *ABLATION) if m in models and m in present]
     ours = [m for m in OURS if m in order]
     anchors = [m for m in ANCHORS if m in order]
     expected = _expected(sizes, order)
@@ -791,10 +807,59 @@ def report(
             f"| {t} | {metric} | {used.get(t, 0)} | " + " | ".join(vals) + " |"
         )
     lines.append("")
+    lines += ablation_report(cells, [m for m in order if m in ABLATION])
     if figure is not None and per_table:
         plot_scores(per_table, order, Path(figure))
         lines += [f"Figure: `{Path(figure).name}`.", ""]
     return "\n".join(lines)
+
+
+def ablation_report(
+    cells: dict[str, dict[str, Cell]], present: Sequence[str]
+) -> list[str]:
+    """Markdown lines: the search against its ablations, table by table.
+
+    For each pair of :data:`ABLATION_PAIRS` whose two models are in
+    ``present``: per table, both means on their common fits, the relative
+    difference (positive: ``a`` better) and the verdict of :func:`compare`;
+    then the count of wins, ties and losses (a loss: worse by more than the
+    larger standard deviation over the folds, the issue's bound).
+    """
+    lines: list[str] = []
+    for a, b in ABLATION_PAIRS:
+        if a not in present or b not in present:
+            continue
+        lines += [
+            f"## `{a}` against `{b}`",
+            "",
+            f"| table | metric | fits | `{a}` | `{b}` | {a} better by | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        count = {"win": 0, "tie": 0, "loss": 0}
+        for t in sorted(cells):
+            ca, cb = cells[t].get(a), cells[t].get(b)
+            if ca is None or cb is None:
+                continue
+            means = _common_means(ca, cb)
+            verdict = compare(ca, cb, min_fits=1)
+            if means is None or verdict is None:
+                continue
+            count[verdict] += 1
+            ma, mb = means
+            gain = (mb - ma) / mb if _lower_better(ca.metric) else (ma - mb) / mb
+            n = len(set(ca.scores) & set(cb.scores))
+            lines.append(
+                f"| {t} | {ca.metric} | {n} | {ma:.5g} | {mb:.5g} | "
+                f"{gain:+.2%} | {verdict} |"
+            )
+        lines += [
+            "",
+            f"Wins / ties / losses of `{a}`: {count['win']} / {count['tie']} / "
+            f"{count['loss']} (a tie: within the larger standard deviation over "
+            "the common fits).",
+            "",
+        ]
+    return lines
 
 
 def _weight_group(trial: dict[str, Any]) -> str:
