@@ -22,6 +22,9 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_all``
     ``Cerebros*(kinds="all")``: the search over every kind of plan, its
     initial plans generation 0 and the first parents of generation 1.
+``search_initial``
+    ``Cerebros*(n_trials=4)``: the search's initial plans only (the first four
+    trials of the default search, the same seeds), issue 33's ablation.
 ``retrieval``, ``retrieval_<rows>`` (e.g. ``retrieval_256``)
     One learned-retrieval network, ``Cerebros*(initial_plans=[RetrievalPlan(
     train_candidates=rows, memory_gradients=True)], n_trials=1, cv=None)``:
@@ -124,6 +127,8 @@ def _ours(name: str) -> Callable[[str, int], Any]:
         name, params = "search", {"max_time": int(bagged.group(1)), "cv": folds}
     elif name == "search_all":
         name, params = "search", {"kinds": "all"}
+    elif name == "search_initial":
+        name, params = "search", {"n_trials": 4}
     elif (draw := re.fullmatch(r"search_draw_(\d+)", name)) is not None:
         r = RetrievalPlan(train_candidates=int(draw.group(1)))
         name, params = "search", {"initial_plans": ("residual", r, r, r)}
@@ -238,10 +243,16 @@ def factory(name: str) -> Callable[[str, int], Any]:
         and not _RETRIEVAL.fullmatch(name)
         and not _BUDGET_CV.fullmatch(name)
         and name
-        not in ("search_all", "search_memory_gradients", "search_constant_keys")
+        not in (
+            "search_all",
+            "search_initial",
+            "search_memory_gradients",
+            "search_constant_keys",
+        )
     ):
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
         known += ["search_<seconds>", "search_<seconds>_cv<k>", "search_all"]
+        known += ["search_initial"]
         known += ["search_<seconds>_holdout", "search_memory_gradients"]
         known += ["search_constant_keys", "search_draw_<rows>"]
         known += ["retrieval", "retrieval_<rows>", "autogluon_<seconds>"]

@@ -387,6 +387,7 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
     "name, params",
     [
         ("search_all", {"kinds": "all"}),
+        ("search_initial", {"n_trials": 4}),
         (
             "search_draw_256",
             {"initial_plans": ("residual", *[RetrievalPlan(train_candidates=256)] * 3)},
