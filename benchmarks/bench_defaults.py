@@ -94,7 +94,7 @@ from sklearn_cerebros import (
 )
 from sklearn_cerebros.architecture import RetrievalPlan
 
-from ._datasets import DATASETS, Dataset, load_dataset
+from ._datasets import ALL_DATASETS, DATASETS, Dataset, load_dataset
 
 #: The CSV the docs' tables are summaries of.
 DEFAULT_CSV = Path(__file__).resolve().parent / "results" / "defaults.csv"
@@ -336,6 +336,7 @@ def run(args: argparse.Namespace) -> Path:
 #: Columns of a search's ``search_results_`` that :func:`save_trials` keeps.
 TRIAL_COLUMNS = (
     "trial",
+    "kind",
     "generation",
     "parent",
     "initial",
@@ -353,7 +354,7 @@ def save_trials(estimator: Any, directory: Path, key: tuple[str, ...]) -> Path |
     ``estimator`` may be wrapped (a pipeline's last step, a
     ``TransformedTargetRegressor``); one without ``search_results_`` writes
     nothing. The file is ``<data set>_<config>_s<seed>_f<fold>.json`` in
-    ``directory``: :data:`TRIAL_COLUMNS` plus each trial's plan format.
+    ``directory``: :data:`TRIAL_COLUMNS`.
     """
     inner = getattr(estimator, "regressor_", estimator)
     if hasattr(inner, "steps"):
@@ -362,7 +363,6 @@ def save_trials(estimator: Any, directory: Path, key: tuple[str, ...]) -> Path |
     if table is None:
         return None
     kept = {c: [_plain(v) for v in table[c]] for c in TRIAL_COLUMNS if c in table}
-    kept["kind"] = [plan.get("format") for plan in table["plan"]]
     directory.mkdir(parents=True, exist_ok=True)
     dataset, config, seed, fold = key
     path = directory / f"{dataset}_{config}_s{seed}_f{fold}.json"
@@ -436,6 +436,60 @@ def blend_table(directory: Path, dataset_name: str, configs: list[str]) -> str:
 def _number(value: float) -> str:
     """Four significant digits below 100, whole numbers with commas above."""
     return f"{value:.4g}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def saved_trials(directory: Path) -> list[dict[str, Any]]:
+    """The trials :func:`save_trials` wrote, as rows of the trials CSV of
+    :mod:`benchmarks.bench_tables` (``model`` is the config), for its
+    :func:`~benchmarks.bench_tables.weight_report`.
+
+    Files written before the trials kept their ``kind`` get it from the plan's
+    format: a retrieval or mixer plan is that kind; a levels-format plan is
+    the residual network when it is an initial plan (the default
+    ``initial_plans`` hold no other), a drawn levels network in generation 0,
+    and its parent's kind in a later generation.
+    """
+    rows = []
+    name = re.compile(r"(.+)_(s\d+)_(f\d+)")
+    for path in sorted(Path(directory).glob("*.json")):
+        stem = name.fullmatch(path.stem)
+        if stem is None:
+            continue
+        data = json.loads(path.read_text())
+        dataset, config = _split_key(stem.group(1))
+        seed, fold = int(stem.group(2)[1:]), int(stem.group(3)[1:])
+        kinds: dict[int, str] = {}
+        for i, trial in enumerate(data["trial"]):
+            kind = data.get("kind", [None] * len(data["trial"]))[i]
+            if kind is None or kind.startswith("sklearn-cerebros"):
+                kind = _kind_from_format(data, i, kinds)
+            kinds[trial] = kind
+            row = {c: data[c][i] for c in TRIAL_COLUMNS if c in data}
+            row.update(dataset=dataset, model=config, seed=seed, fold=fold, kind=kind)
+            rows.append(row)
+    return rows
+
+
+def _split_key(text: str) -> tuple[str, str]:
+    """``<data set>_<config>`` split at the data set the harness knows."""
+    for dataset in sorted(ALL_DATASETS, key=len, reverse=True):
+        if text.startswith(dataset + "_"):
+            return dataset, text[len(dataset) + 1 :]
+    raise ValueError(f"no data set of the harness begins {text!r}")
+
+
+def _kind_from_format(data: dict[str, list[Any]], i: int, kinds: dict[int, str]) -> str:
+    fmt = data.get("kind", [""] * len(data["trial"]))[i] or ""
+    if "retrieval" in fmt:
+        return "retrieval"
+    if "mixer" in fmt:
+        return "mixer"
+    if data["initial"][i]:
+        return "residual"
+    parent = data["parent"][i]
+    if data["generation"][i] == 0 or parent is None or parent < 0:
+        return "levels"
+    return kinds.get(parent, "levels")
 
 
 def _plain(value: Any) -> Any:
@@ -528,7 +582,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(DEFAULT_CSV), help="the CSV to append to")
     parser.add_argument(
         "--trials-dir",
-        help="save each search's trials (ranks, ensemble weights) here as JSON",
+        help="save each search's trials (ranks, ensemble weights) here as JSON; "
+        "with --table-only, print where their ensemble weight goes",
     )
     parser.add_argument(
         "--predictions-dir",
@@ -569,6 +624,16 @@ def main(argv: list[str] | None = None) -> None:
     print(
         rst_table(Path(args.out), select) if args.rst else table(Path(args.out), select)
     )
+    if args.table_only and args.trials_dir:
+        from .bench_tables import weight_report
+
+        chosen = [
+            r
+            for r in saved_trials(Path(args.trials_dir))
+            if _selected({**r, "config": r["model"]}, select)
+        ]
+        print()
+        print(weight_report(chosen))
 
 
 if __name__ == "__main__":

@@ -460,7 +460,8 @@ def test_bench_defaults_saves_each_search_s_trials(tmp_path):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from benchmarks.bench_defaults import TRIAL_COLUMNS, save_trials
+    from benchmarks.bench_defaults import TRIAL_COLUMNS, save_trials, saved_trials
+    from benchmarks.bench_tables import weight_report
     from sklearn_cerebros import CerebrosRegressor
     from sklearn_cerebros.architecture import RetrievalPlan
 
@@ -477,18 +478,53 @@ def test_bench_defaults_saves_each_search_s_trials(tmp_path):
     path = save_trials(wrapped, tmp_path / "trials", ("ames", "search", "0", "3"))
     assert path.name == "ames_search_s0_f3.json"
     saved = json.loads(path.read_text())
-    assert set(saved) == {*TRIAL_COLUMNS, "kind"}
+    assert set(saved) == set(TRIAL_COLUMNS)
     assert saved["trial"] == [0, 1] and saved["initial"] == [True, False]
-    assert saved["kind"] == [
-        "sklearn-cerebros-retrieval-plan",
-        "sklearn-cerebros-plan",
-    ]
+    assert saved["kind"] == ["retrieval", "levels"]
     assert sum(saved["ensemble_weight"]) == pytest.approx(1.0)
+    # read back as the trials CSV's rows, and summarised by where weight goes
+    rows = saved_trials(tmp_path / "trials")
+    assert [(r["dataset"], r["model"], r["seed"], r["fold"]) for r in rows] == [
+        ("ames", "search", 0, 3)
+    ] * 2
+    assert [r["kind"] for r in rows] == ["retrieval", "levels"]
+    text = weight_report(rows)
+    assert "| ames | 1 | 2 | " in text
     # an estimator that is not a search writes nothing
     assert (
         save_trials(Ridge().fit(X, y), tmp_path / "none", ("a", "b", "0", "0")) is None
     )
     assert not (tmp_path / "none").exists()
+
+
+def test_saved_trials_of_before_kinds_were_kept(tmp_path):
+    """Files that kept the plan's format: the kind comes from it and the tree."""
+    from benchmarks.bench_defaults import saved_trials
+
+    fmt = {"l": "sklearn-cerebros-plan", "r": "sklearn-cerebros-retrieval-plan"}
+    data = {
+        "trial": [0, 1, 2, 3, 4],
+        "generation": [0, 0, 0, 1, 1],
+        "parent": [-1, -1, -1, 0, 1],
+        "initial": [True, True, False, False, False],
+        "ensemble_weight": [0.5, 0.25, 0.0, 0.25, 0.0],
+        "kind": [fmt[c] for c in "lrllr"],
+    }
+    (tmp_path / "breast_cancer_search_all_s0_f1.json").write_text(json.dumps(data))
+    (tmp_path / "notes.txt").write_text("not a trials file")
+    rows = saved_trials(tmp_path)
+    assert {(r["dataset"], r["model"], r["seed"], r["fold"]) for r in rows} == {
+        ("breast_cancer", "search_all", 0, 1)
+    }
+    # an initial levels-format plan is the residual network, a drawn one a
+    # levels network, and trial 3 (a child of the residual) is residual
+    assert [r["kind"] for r in rows] == [
+        "residual",
+        "retrieval",
+        "levels",
+        "residual",
+        "retrieval",
+    ]
 
 
 def test_bench_defaults_saves_predictions_and_blends_them(
