@@ -22,6 +22,9 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_all``
     ``Cerebros*(kinds="all")``: the search over every kind of plan, its
     initial plans generation 0 and the first parents of generation 1.
+``search_all_<trials>`` (e.g. ``search_all_6``)
+    ``Cerebros*(kinds="all", n_trials=trials)``: with 6, the four initial
+    plans and two children of the best of them.
 ``search_initial``
     ``Cerebros*(n_trials=4)``: the search's initial plans only (the first four
     trials of the default search, the same seeds), issue 33's ablation.
@@ -127,6 +130,8 @@ def _ours(name: str) -> Callable[[str, int], Any]:
         name, params = "search", {"max_time": int(bagged.group(1)), "cv": folds}
     elif name == "search_all":
         name, params = "search", {"kinds": "all"}
+    elif (evolved := re.fullmatch(r"search_all_(\d+)", name)) is not None:
+        name, params = "search", {"kinds": "all", "n_trials": int(evolved.group(1))}
     elif name == "search_initial":
         name, params = "search", {"n_trials": 4}
     elif (draw := re.fullmatch(r"search_draw_(\d+)", name)) is not None:
@@ -239,7 +244,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
         return make
     if (
         name not in ESTIMATORS
-        and not re.fullmatch(r"search_(draw_)?\d+", name)
+        and not re.fullmatch(r"search_(draw_|all_)?\d+", name)
         and not _RETRIEVAL.fullmatch(name)
         and not _BUDGET_CV.fullmatch(name)
         and name
@@ -252,7 +257,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
     ):
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
         known += ["search_<seconds>", "search_<seconds>_cv<k>", "search_all"]
-        known += ["search_initial"]
+        known += ["search_initial", "search_all_<trials>"]
         known += ["search_<seconds>_holdout", "search_memory_gradients"]
         known += ["search_constant_keys", "search_draw_<rows>"]
         known += ["retrieval", "retrieval_<rows>", "autogluon_<seconds>"]

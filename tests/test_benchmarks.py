@@ -388,6 +388,7 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
     [
         ("search_all", {"kinds": "all"}),
         ("search_initial", {"n_trials": 4}),
+        ("search_all_6", {"kinds": "all", "n_trials": 6}),
         (
             "search_draw_256",
             {"initial_plans": ("residual", *[RetrievalPlan(train_candidates=256)] * 3)},
