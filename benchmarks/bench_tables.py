@@ -641,7 +641,11 @@ def report(
     order = [m for m in (*OURS, *ANCHORS) if m in present]
     order += sorted(present - set(order) - set(ABLATION))
     if models:
-        order = [m for m in (*order, *ABLATION) if m in models and m in present]
+        order = list(
+            dict.fromkeys(
+                m for m in (*order, *ABLATION) if m in models and m in present
+            )
+        )
     ours = [m for m in OURS if m in order]
     anchors = [m for m in ANCHORS if m in order]
     expected = _expected(sizes, order)
@@ -690,7 +694,8 @@ def report(
         lines.append(f"| {t} | {sizes[t]:,} | {task} | " + " | ".join(counts) + " |")
     lines.append("")
 
-    # Win / tie / loss.
+    # Win / tie / loss (none without anchors: an ablation's report).
+    start = len(lines)
     lines += [
         "## Win / tie / loss against each anchor",
         "",
@@ -701,7 +706,6 @@ def report(
         "| ours | " + " | ".join(f"vs `{a}`" for a in anchors) + " |",
         "|---|" + "---|" * len(anchors),
     ]
-    wtl: dict[tuple[str, str], dict[str, int]] = {}
     for m in ours:
         cells_row = []
         for a in anchors:
@@ -711,11 +715,12 @@ def report(
                     verdict = compare(cells[t][m], cells[t][a])
                     if verdict:
                         count[verdict] += 1
-            wtl[(m, a)] = count
             n = sum(count.values())
             cells_row.append(f"{count['win']} / {count['tie']} / {count['loss']} ({n})")
         lines.append(f"| `{m}` | " + " | ".join(cells_row) + " |")
     lines.append("")
+    if not anchors:
+        del lines[start:]
 
     # The issue's aims: within 2 % of hgb, ahead of catboost.
     if "hgb" in anchors or "catboost" in anchors:
@@ -821,7 +826,8 @@ def ablation_report(
 
     For each pair of :data:`ABLATION_PAIRS` whose two models are in
     ``present``: per table, both means on their common fits, the relative
-    difference (positive: ``a`` better) and the verdict of :func:`compare`;
+    difference (positive: ``a`` better), the verdict of :func:`compare` and
+    the ratio of the median fit seconds (per 1,000 training rows);
     then the count of wins, ties and losses (a loss: worse by more than the
     larger standard deviation over the folds, the issue's bound).
     """
@@ -832,8 +838,9 @@ def ablation_report(
         lines += [
             f"## `{a}` against `{b}`",
             "",
-            f"| table | metric | fits | `{a}` | `{b}` | {a} better by | verdict |",
-            "|---|---|---|---|---|---|---|",
+            f"| table | metric | fits | `{a}` | `{b}` | {a} better by | verdict "
+            f"| fit time, {a} / {b} |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         count = {"win": 0, "tie": 0, "loss": 0}
         for t in sorted(cells):
@@ -848,9 +855,10 @@ def ablation_report(
             ma, mb = means
             gain = (mb - ma) / mb if _lower_better(ca.metric) else (ma - mb) / mb
             n = len(set(ca.scores) & set(cb.scores))
+            ratio = statistics.median(ca.fit_per_1k) / statistics.median(cb.fit_per_1k)
             lines.append(
                 f"| {t} | {ca.metric} | {n} | {ma:.5g} | {mb:.5g} | "
-                f"{gain:+.2%} | {verdict} |"
+                f"{gain:+.2%} | {verdict} | {ratio:.2f} |"
             )
         lines += [
             "",

@@ -388,12 +388,18 @@ def test_ablation_report_compares_the_search_with_its_initial_plans():
     # the ablation stays out of the main report unless named
     assert "cerebros_initial" not in report(rows)
     text = report(rows, models=["cerebros", "cerebros_initial", "cerebros_all"])
+    assert "against each anchor" not in text
     lines = text.splitlines()
     # a: 11.0 against 11.2 with standard deviations of 1: a tie
-    assert "| a | rmse | 2 | 11 | 11.2 | +1.79% | tie |" in lines
+    assert "| a | rmse | 2 | 11 | 11.2 | +1.79% | tie | 1.00 |" in lines
     # b: 0.91 against 0.71, standard deviation 0.01: a win of 28 %
-    assert "| b | accuracy | 2 | 0.91 | 0.71 | +28.17% | win |" in lines
+    assert "| b | accuracy | 2 | 0.91 | 0.71 | +28.17% | win | 1.00 |" in lines
     assert "Wins / ties / losses of `cerebros`: 1 / 1 / 0" in text
     # cerebros_all has no table b: compared on a only, and loses there
     assert "Wins / ties / losses of `cerebros_all`: 0 / 0 / 1" in text
     assert "## `cerebros_all` against `cerebros_initial`" in text
+    # each model once in the scores, though cerebros is ours and an ablation
+    scores = next(
+        line for line in lines if line.startswith("| table | metric | fits used")
+    )
+    assert scores.count("`cerebros`") == 1
