@@ -25,7 +25,8 @@ regression, accuracy for classification (log loss and R² in the CSV too).
   only (``n_trials=4``: the residual and three retrieval networks, the first
   four trials of the default search), and with ``kinds="all"`` (the initial
   plans are generation 0 and generation 1 perturbs the best of them, in place
-  of the four drawn levels networks);
+  of the four drawn levels networks); ``cerebros_all_6`` the same with
+  ``n_trials=6`` (two children of the best initial plan);
 * ``sk_mlp``: scikit-learn's ``MLPRegressor()`` / ``MLPClassifier()`` at their
   defaults after :func:`sklearn_cerebros.preprocessing.make_tabular_preprocessor`
   (robust scaling with a soft clip, median imputation with missing-value
@@ -298,6 +299,7 @@ MODELS: dict[str, Callable[[str, int], Any]] = {
     "cerebros": _cerebros(),
     "cerebros_initial": _cerebros(n_trials=4),
     "cerebros_all": _cerebros(kinds="all"),
+    "cerebros_all_6": _cerebros(kinds="all", n_trials=6),
 }
 #: Our estimators and the anchors they are compared with.
 OURS = ("residual_mlp", "mlp_mixer", "cerebros_60", "cerebros")
@@ -306,12 +308,14 @@ ANCHORS = ("hgb", "lightgbm", "catboost", "sk_mlp")
 FAST = ("hgb", "lightgbm", "catboost", "residual_mlp")
 SLOW = ("sk_mlp", "mlp_mixer", "cerebros_60")
 #: The search's ablation (issue 33): run and reported only when named.
-ABLATION = ("cerebros", "cerebros_initial", "cerebros_all")
+ABLATION = ("cerebros", "cerebros_initial", "cerebros_all", "cerebros_all_6")
 #: (a, b) pairs the ablation compares, a against b.
 ABLATION_PAIRS = (
     ("cerebros", "cerebros_initial"),
     ("cerebros_all", "cerebros_initial"),
     ("cerebros_all", "cerebros"),
+    ("cerebros_all_6", "cerebros_initial"),
+    ("cerebros_all_6", "cerebros"),
 )
 
 
