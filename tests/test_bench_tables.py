@@ -403,3 +403,24 @@ def test_ablation_report_compares_the_search_with_its_initial_plans():
         line for line in lines if line.startswith("| table | metric | fits used")
     )
     assert scores.count("`cerebros`") == 1
+
+
+@pytest.mark.parametrize(
+    "model, params",
+    [
+        ("cerebros_initial", {"n_trials": 4}),
+        ("cerebros_all", {"kinds": "all"}),
+        ("cerebros_all_6", {"kinds": "all", "n_trials": 6}),
+    ],
+)
+def test_ablation_models_are_the_search_with_one_change(model, params):
+    from benchmarks.bench_tables import MODELS
+    from sklearn_cerebros import CerebrosClassifier, CerebrosRegressor
+
+    for task, cls in (
+        ("regression", CerebrosRegressor),
+        ("classification", CerebrosClassifier),
+    ):
+        built = MODELS[model](task, 3)
+        assert type(built) is cls
+        assert built.get_params() == cls(random_state=3, **params).get_params()
