@@ -146,12 +146,13 @@ SEARCH_DOC = (
         1, ... of generation 0 (they count in ``n_trials``, are ranked and
         can join the ensemble like any trial, and are the first parents:
         at the defaults, generation 1 perturbs the best of them; with
-        ``kinds=("levels",)`` they are never perturbed). ``"residual"`` is the architecture of
+        ``kinds=("levels",)`` they are never perturbed). ``"residual"`` is
+        the architecture of
         :class:`~sklearn_cerebros.ResidualMLPRegressor`'s defaults
         (:func:`~sklearn_cerebros.architecture.residual_plan`, with its 8
-        joint-ensemble members), a strong start that the drawn networks are
-        then combined with, as AutoGluon starts from a portfolio of
-        known-good configurations. ``"retrieval"`` is
+        joint-ensemble members), a strong start that the later trials are
+        combined with, as AutoGluon starts from a portfolio of known-good
+        configurations. ``"retrieval"`` is
         :class:`~sklearn_cerebros.architecture.RetrievalPlan`'s defaults: a
         network that keeps (up to 4,096 of) its training rows and predicts
         from the most similar of them, as TabR does; it errs where the other
@@ -159,8 +160,9 @@ SEARCH_DOC = (
         guide, "Learned retrieval"). A name given twice trains that plan
         twice, each trial under its own seed. The default, the residual
         network and three retrieval networks, was chosen on every table of
-        the benchmark harness: on Ames 22,517 and 22,679 dollars RMSE at
-        seeds 0 and 1 (22,778 and 22,865 with two retrieval networks,
+        the benchmark harness, with the previous defaults' four drawn levels
+        networks after them (``kinds=("levels",), n_trials=8``): on Ames
+        22,517 and 22,679 dollars RMSE at seeds 0 and 1 (22,778 and 22,865 with two retrieval networks,
         23,136 and 23,190 with one, 23,855 with none; a fourth gained less
         than a seed moves the mean), the six other tables within 2 % of
         HistGradientBoosting or better (see the benchmarks page). A
