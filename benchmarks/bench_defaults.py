@@ -19,12 +19,22 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_memory_gradients``, ``search_constant_keys``
     The default search with ``initial_plans=("residual", r, r, r)``, ``r =
     RetrievalPlan(memory_gradients=True)`` (the default) or ``False``.
+``search_levels``
+    ``Cerebros*(kinds=("levels",), n_trials=8)``: the search's previous
+    defaults (the four initial plans, then four levels networks drawn at
+    random). Rows named ``search`` written before 2026-12-06, when
+    ``kinds="all", n_trials=6`` became the defaults, were renamed
+    ``search_levels``; ``search_draw_<rows>``, ``search_memory_gradients``
+    and ``search_constant_keys`` are built on these previous defaults too,
+    as they were measured.
 ``search_all``
-    ``Cerebros*(kinds="all")``: the search over every kind of plan, its
-    initial plans generation 0 and the first parents of generation 1.
+    ``Cerebros*(kinds="all", n_trials=8)``: the search over every kind of
+    plan, its initial plans generation 0 and the first parents of
+    generation 1 (four children of the best two).
 ``search_all_<trials>`` (e.g. ``search_all_6``)
     ``Cerebros*(kinds="all", n_trials=trials)``: with 6, the four initial
-    plans and two children of the best of them.
+    plans and two children of the best of them (the defaults since
+    2026-12-06).
 ``search_initial``
     ``Cerebros*(n_trials=4)``: the search's initial plans only (the first four
     trials of the default search, the same seeds), issue 33's ablation.
@@ -115,6 +125,8 @@ ESTIMATORS: dict[str, tuple[type, type]] = {
 BUDGETS = (15, 30, 60, 120, 300)
 
 
+#: The search's defaults before 2026-12-06 (see ``search_levels`` above).
+_LEVELS = {"kinds": ("levels",), "n_trials": 8}
 #: ``search_<seconds>_cv<k>`` or ``search_<seconds>_holdout`` (see above).
 _BUDGET_CV = re.compile(r"search_(\d+)_(cv(\d+)|holdout)")
 #: ``retrieval`` or ``retrieval_<rows>``: one retrieval network (see above).
@@ -128,18 +140,20 @@ def _ours(name: str) -> Callable[[str, int], Any]:
     elif (bagged := _BUDGET_CV.fullmatch(name)) is not None:
         folds = None if bagged.group(2) == "holdout" else int(bagged.group(3))
         name, params = "search", {"max_time": int(bagged.group(1)), "cv": folds}
+    elif name == "search_levels":
+        name, params = "search", dict(_LEVELS)
     elif name == "search_all":
-        name, params = "search", {"kinds": "all"}
+        name, params = "search", {"kinds": "all", "n_trials": 8}
     elif (evolved := re.fullmatch(r"search_all_(\d+)", name)) is not None:
         name, params = "search", {"kinds": "all", "n_trials": int(evolved.group(1))}
     elif name == "search_initial":
         name, params = "search", {"n_trials": 4}
     elif (draw := re.fullmatch(r"search_draw_(\d+)", name)) is not None:
         r = RetrievalPlan(train_candidates=int(draw.group(1)))
-        name, params = "search", {"initial_plans": ("residual", r, r, r)}
+        name, params = "search", {**_LEVELS, "initial_plans": ("residual", r, r, r)}
     elif name in ("search_memory_gradients", "search_constant_keys"):
         r = RetrievalPlan(memory_gradients=name == "search_memory_gradients")
-        name, params = "search", {"initial_plans": ("residual", r, r, r)}
+        name, params = "search", {**_LEVELS, "initial_plans": ("residual", r, r, r)}
     elif (drawn := _RETRIEVAL.fullmatch(name)) is not None:
         rows = None if drawn.group(1) is None else int(drawn.group(1))
         plan = RetrievalPlan(
@@ -250,6 +264,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
         and name
         not in (
             "search_all",
+            "search_levels",
             "search_initial",
             "search_memory_gradients",
             "search_constant_keys",
@@ -257,7 +272,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
     ):
         known = sorted(ESTIMATORS) + sorted(ANCHORS)
         known += ["search_<seconds>", "search_<seconds>_cv<k>", "search_all"]
-        known += ["search_initial", "search_all_<trials>"]
+        known += ["search_initial", "search_levels", "search_all_<trials>"]
         known += ["search_<seconds>_holdout", "search_memory_gradients"]
         known += ["search_constant_keys", "search_draw_<rows>"]
         known += ["retrieval", "retrieval_<rows>", "autogluon_<seconds>"]

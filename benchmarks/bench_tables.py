@@ -20,13 +20,17 @@ regression, accuracy for classification (log loss and R² in the CSV too).
 * ``mlp_mixer``: ``MLPMixerRegressor()`` / ``MLPMixerClassifier()``;
 * ``cerebros_60``: ``CerebrosRegressor(max_time=60)`` / ``CerebrosClassifier(...)``;
 * ``cerebros``: the search at its defaults (only with ``--search-defaults``);
-* ``cerebros_initial`` and ``cerebros_all`` (issue 33's ablation, only when
-  named in ``--models``): the search at its defaults with its initial plans
-  only (``n_trials=4``: the residual and three retrieval networks, the first
-  four trials of the default search), and with ``kinds="all"`` (the initial
-  plans are generation 0 and generation 1 perturbs the best of them, in place
-  of the four drawn levels networks); ``cerebros_all_6`` the same with
-  ``n_trials=6`` (two children of the best initial plan);
+* issue 33's ablation, only when named in ``--models``: ``cerebros_levels``,
+  the previous defaults (``kinds=("levels",), n_trials=8``: the four initial
+  plans, then four levels networks drawn at random, all in generation 0);
+  ``cerebros_initial``, the initial plans only (``n_trials=4``: the residual
+  and three retrieval networks, the first four trials of either default);
+  ``cerebros_all`` (``kinds="all", n_trials=8``: the initial plans are
+  generation 0 and generation 1 perturbs the best two of them) and
+  ``cerebros_all_6`` (``kinds="all", n_trials=6``: two children of the best
+  initial plan; the defaults since 2026-12-06, kept under its own name for
+  the rows measured before). Rows named ``cerebros`` written before that
+  date were renamed ``cerebros_levels``;
 * ``sk_mlp``: scikit-learn's ``MLPRegressor()`` / ``MLPClassifier()`` at their
   defaults after :func:`sklearn_cerebros.preprocessing.make_tabular_preprocessor`
   (robust scaling with a soft clip, median imputation with missing-value
@@ -297,8 +301,9 @@ MODELS: dict[str, Callable[[str, int], Any]] = {
     "mlp_mixer": _mlp_mixer,
     "cerebros_60": _cerebros(max_time=60),
     "cerebros": _cerebros(),
+    "cerebros_levels": _cerebros(kinds=("levels",), n_trials=8),
     "cerebros_initial": _cerebros(n_trials=4),
-    "cerebros_all": _cerebros(kinds="all"),
+    "cerebros_all": _cerebros(kinds="all", n_trials=8),
     "cerebros_all_6": _cerebros(kinds="all", n_trials=6),
 }
 #: Our estimators and the anchors they are compared with.
@@ -308,14 +313,14 @@ ANCHORS = ("hgb", "lightgbm", "catboost", "sk_mlp")
 FAST = ("hgb", "lightgbm", "catboost", "residual_mlp")
 SLOW = ("sk_mlp", "mlp_mixer", "cerebros_60")
 #: The search's ablation (issue 33): run and reported only when named.
-ABLATION = ("cerebros", "cerebros_initial", "cerebros_all", "cerebros_all_6")
+ABLATION = ("cerebros_levels", "cerebros_initial", "cerebros_all", "cerebros_all_6")
 #: (a, b) pairs the ablation compares, a against b.
 ABLATION_PAIRS = (
-    ("cerebros", "cerebros_initial"),
+    ("cerebros_levels", "cerebros_initial"),
     ("cerebros_all", "cerebros_initial"),
-    ("cerebros_all", "cerebros"),
+    ("cerebros_all", "cerebros_levels"),
     ("cerebros_all_6", "cerebros_initial"),
-    ("cerebros_all_6", "cerebros"),
+    ("cerebros_all_6", "cerebros_levels"),
 )
 
 

@@ -73,10 +73,12 @@ search = CerebrosRegressor(
     skip_depth=(1, 2),
     n_trials=6,
     n_generations=2,
-    # the drawn networks alone, one a trial, ranked on a split: the defaults
-    # also train the residual MLP's network and three learned-retrieval networks
-    # first and bag every trial over 5 folds (better on Ames, and slower: see
-    # the user guide)
+    # drawn levels networks alone, one a trial, ranked on a split: the
+    # defaults train the residual MLP's network and three learned-retrieval
+    # networks first, evolve the best of them over every kind of network
+    # (kinds="all") and bag every trial over 5 folds (better on Ames, and
+    # slower: see the user guide)
+    kinds=("levels",),
     initial_plans=None,
     cv=None,
     max_time=150,

@@ -38,6 +38,7 @@ _SEARCH = dict(
     ensemble_size=1,  # the single best trial, as the search kept then
     initial_plans=None,  # drawn plans only, as then
     cv=None,  # ranked on a split, as then
+    kinds=("levels",),  # levels structures only, as then
 )
 # What the estimators did by default when the outputs were recorded.
 _BEFORE = dict(preprocessing="robust")

@@ -14,4 +14,5 @@ TINY = dict(
     random_state=0,
     initial_plans=None,  # the drawn plans only: the residual one is not tiny
     cv=None,  # one network a trial, ranked on a split (test_bagging bags)
+    kinds=("levels",),  # levels structures: the other kinds' spaces are not tiny
 )

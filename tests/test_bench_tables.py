@@ -376,10 +376,13 @@ def test_report_of_chosen_seeds(tmp_path):
 
 
 def test_ablation_report_compares_the_search_with_its_initial_plans():
-    rows = [_row("a", "cerebros", f, v) for f, v in enumerate([10.0, 12.0])]
+    rows = [_row("a", "cerebros_levels", f, v) for f, v in enumerate([10.0, 12.0])]
     rows += [_row("a", "cerebros_initial", f, v) for f, v in enumerate([10.2, 12.2])]
     rows += [_row("a", "cerebros_all", f, v) for f, v in enumerate([15.0, 16.0])]
-    rows += [_row("b", "cerebros", f, v, "accuracy") for f, v in enumerate([0.9, 0.92])]
+    rows += [
+        _row("b", "cerebros_levels", f, v, "accuracy")
+        for f, v in enumerate([0.9, 0.92])
+    ]
     rows += [
         _row("b", "cerebros_initial", f, v, "accuracy")
         for f, v in enumerate([0.7, 0.72])
@@ -387,29 +390,31 @@ def test_ablation_report_compares_the_search_with_its_initial_plans():
     rows += [_row("a", "hgb", f, 11.0) for f in range(2)]
     # the ablation stays out of the main report unless named
     assert "cerebros_initial" not in report(rows)
-    text = report(rows, models=["cerebros", "cerebros_initial", "cerebros_all"])
+    text = report(rows, models=["cerebros_levels", "cerebros_initial", "cerebros_all"])
     assert "against each anchor" not in text
     lines = text.splitlines()
     # a: 11.0 against 11.2 with standard deviations of 1: a tie
     assert "| a | rmse | 2 | 11 | 11.2 | +1.79% | tie | 1.00 |" in lines
     # b: 0.91 against 0.71, standard deviation 0.01: a win of 28 %
     assert "| b | accuracy | 2 | 0.91 | 0.71 | +28.17% | win | 1.00 |" in lines
-    assert "Wins / ties / losses of `cerebros`: 1 / 1 / 0" in text
+    assert "Wins / ties / losses of `cerebros_levels`: 1 / 1 / 0" in text
     # cerebros_all has no table b: compared on a only, and loses there
     assert "Wins / ties / losses of `cerebros_all`: 0 / 0 / 1" in text
     assert "## `cerebros_all` against `cerebros_initial`" in text
-    # each model once in the scores, though cerebros is ours and an ablation
+    # each model once in the scores
     scores = next(
         line for line in lines if line.startswith("| table | metric | fits used")
     )
-    assert scores.count("`cerebros`") == 1
+    assert scores.count("`cerebros_levels`") == 1
 
 
 @pytest.mark.parametrize(
     "model, params",
     [
+        ("cerebros", {}),
+        ("cerebros_levels", {"kinds": ("levels",), "n_trials": 8}),
         ("cerebros_initial", {"n_trials": 4}),
-        ("cerebros_all", {"kinds": "all"}),
+        ("cerebros_all", {"kinds": "all", "n_trials": 8}),
         ("cerebros_all_6", {"kinds": "all", "n_trials": 6}),
     ],
 )

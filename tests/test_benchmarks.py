@@ -386,12 +386,20 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
 @pytest.mark.parametrize(
     "name, params",
     [
-        ("search_all", {"kinds": "all"}),
+        ("search_levels", {"kinds": ("levels",), "n_trials": 8}),
+        ("search_all", {"kinds": "all", "n_trials": 8}),
         ("search_initial", {"n_trials": 4}),
         ("search_all_6", {"kinds": "all", "n_trials": 6}),
         (
             "search_draw_256",
-            {"initial_plans": ("residual", *[RetrievalPlan(train_candidates=256)] * 3)},
+            {
+                "kinds": ("levels",),
+                "n_trials": 8,
+                "initial_plans": (
+                    "residual",
+                    *[RetrievalPlan(train_candidates=256)] * 3,
+                ),
+            },
         ),
         ("search_60", {"max_time": 60}),
         ("search_60_cv3", {"max_time": 60, "cv": 3}),
@@ -417,6 +425,8 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
         (
             "search_constant_keys",
             {
+                "kinds": ("levels",),
+                "n_trials": 8,
                 "initial_plans": (
                     "residual",
                     *[RetrievalPlan(memory_gradients=False)] * 3,
@@ -472,6 +482,7 @@ def test_bench_defaults_saves_each_search_s_trials(tmp_path):
         epochs=2,
         cv=None,
         initial_plans=[RetrievalPlan(width=8, k=4)],
+        kinds=("levels",),  # an initial plan, then a drawn levels structure
         random_state=0,
     )
     wrapped = TransformedTargetRegressor(make_pipeline(StandardScaler(), search))

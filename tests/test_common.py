@@ -69,6 +69,7 @@ _SEARCH = dict(
     random_state=0,
     initial_plans=None,  # the defaults ("residual", cv=5): the release checks
     cv=None,
+    kinds=("levels",),  # tiny levels structures (the default "all" is not tiny)
 )
 
 # One small learned-retrieval trial, so that a network with a memory of its

@@ -30,6 +30,7 @@ SMALL = dict(
     batch_size=32,
     cv=3,
     random_state=0,
+    kinds=("levels",),  # drawn levels structures (tiny) beside the given plans
 )
 
 

@@ -343,6 +343,7 @@ def test_every_search_trial_gets_the_members():
         levels=(1, 1), skip_depth=(1, 2), neurons_per_unit=(4, 8), n_trials=2,
         epochs=3, ensemble_size=1,  # model_ is then the best trial's network
         n_members=3, random_state=0, initial_plans=None, cv=None,
+        kinds=("levels",),  # n_members is for the drawn levels structures
     ).fit(X, y)  # fmt: skip
     assert search.best_plan_.members == 3
     assert all(

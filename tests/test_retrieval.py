@@ -504,7 +504,12 @@ def test_the_default_search_starts_from_a_residual_and_three_retrieval_networks(
     assert plans[0] == residual_plan().with_head(1, "linear", 8)
     assert plans[1:4] == [RetrievalPlan()] * 3
     assert len(set(table["seed"][1:4])) == 3  # each retrieval under its own seed
-    assert not isinstance(plans[4], RetrievalPlan)
+    # then a child of the best of them, of its kind (the default kinds="all")
+    assert table["generation"] == [0, 0, 0, 0, 1]
+    best = min(range(4), key=lambda i: table["rank"][i])
+    assert table["parent"][4] == best
+    assert table["kind"][4] == table["kind"][best]
+    assert plans[4] != plans[best]
 
 
 def test_sparse_rows_become_a_dense_memory_of_every_row(regression_data):

@@ -17,7 +17,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_cerebros import CerebrosRegressor
-from sklearn_cerebros.architecture import CerebrosSpace, RetrievalPlan, plan_from_dict
+from sklearn_cerebros.architecture import (
+    CerebrosSpace,
+    RetrievalPlan,
+    plan_from_dict,
+    residual_plan,
+)
 from sklearn_cerebros.search.space import SearchSpace
 
 # a tiny retrieval network as the one initial plan and 2 drawn in generation 0
@@ -140,15 +145,48 @@ def test_a_bad_kind_names_the_parameter_and_the_kinds(regression_data):
         assert repr(kind) in message
 
 
-def test_the_resume_fingerprint_holds_kinds_only_when_set(regression_data, tmp_path):
+def test_the_resume_fingerprint_holds_kinds_beyond_levels_only(
+    regression_data, tmp_path
+):
+    # a search of levels structures only (the default before kinds="all")
+    # keeps the fingerprint it had before kinds existed, so it still resumes
     X, y = regression_data
-    params = {**KINDS, "n_trials": 1, "epochs": 1}
-    CerebrosRegressor(**params, results_dir=tmp_path / "a").fit(X, y)
+    levels = {**KINDS, "n_trials": 1, "epochs": 1}  # TINY: kinds=("levels",)
+    params = {**levels, "kinds": "all"}  # the estimators' default
+    CerebrosRegressor(**levels, results_dir=tmp_path / "a").fit(X, y)
     assert "kinds" not in json.loads((tmp_path / "a" / "search.json").read_text())
     with pytest.raises(ValueError, match="kinds differ"):
-        CerebrosRegressor(
-            **params, kinds="all", results_dir=tmp_path / "a", resume=True
-        ).fit(X, y)
-    CerebrosRegressor(**params, kinds="all", results_dir=tmp_path / "b").fit(X, y)
+        CerebrosRegressor(**params, results_dir=tmp_path / "a", resume=True).fit(X, y)
+    CerebrosRegressor(**params, results_dir=tmp_path / "b").fit(X, y)
     stored = json.loads((tmp_path / "b" / "search.json").read_text())
     assert stored["kinds"] == ["levels", "residual", "retrieval", "mixer"]
+
+
+def test_the_default_budget_runs_two_generations(regression_data):
+    # n_trials, n_generations, kinds and strategy at their defaults: the
+    # initial plans fill generation 0 and generation 1 perturbs the best of
+    # them. The initial plans are the defaults' (a residual network, three
+    # retrieval networks) at small sizes of the space, so that this is fast.
+    X, y = regression_data
+    small = [
+        residual_plan(width=32, n_blocks=1),
+        RetrievalPlan(width=32, k=8),
+        RetrievalPlan(width=32, k=4),
+        RetrievalPlan(width=40, k=8, dropout=0.0),
+    ]
+    search = CerebrosRegressor(
+        initial_plans=small, epochs=3, cv=None, batch_size=64, random_state=0
+    ).fit(X, y)
+    table = search.search_results_
+    assert table["status"] == ["ok"] * len(table["trial"])
+    assert max(table["generation"]) >= 1
+    children = [i for i, g in enumerate(table["generation"]) if g > 0]
+    assert children and all(table["parent"][i] >= 0 for i in children)
+    best = min(range(len(small)), key=lambda i: table["rank"][i])
+    for i in children:
+        parent = table["parent"][i]
+        assert parent == best  # the best initial plan is the first parent
+        assert table["kind"][i] == table["kind"][parent]
+        assert table["plan"][i] != table["plan"][parent]
+        assert not table["initial"][i]
+    assert np.isfinite(search.predict(X)).all()

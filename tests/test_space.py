@@ -28,7 +28,7 @@ from sklearn_cerebros.search.proposers import (
     resolve_initial_plans,
 )
 from sklearn_cerebros.search.space import (
-    DEFAULT_KINDS,
+    LEVELS_ONLY,
     Point,
     SearchSpace,
     resolve_kinds,
@@ -247,7 +247,7 @@ def test_the_default_kinds_propose_what_they_always_did(seed):
         )
 
     assert _run(old(), _score) == _run(new(), _score)
-    assert resolve_kinds(("levels",)) == DEFAULT_KINDS
+    assert resolve_kinds(("levels",)) == LEVELS_ONLY
 
 
 @settings(max_examples=20, deadline=None)

@@ -47,9 +47,10 @@ At the defaults (4 initial plans and 4 drawn networks, ``cv=5``,
    turns ``("residual", "retrieval", "retrieval", "retrieval")`` into four
    plan dicts (the residual one with
    ``architecture._residual.RESIDUAL_MEMBERS`` joint-ensemble members) and
-   ``proposers.generation_size`` gives 4 structures a generation;
-   ``space.resolve_kinds`` checks ``kinds`` (the default ``("levels",)``:
-   levels structures only, drawn as they always were) and
+   ``proposers.generation_size`` gives 3 plans a generation;
+   ``space.resolve_kinds`` checks ``kinds`` (the default ``"all"``: every
+   kind of plan; ``("levels",)`` draws levels structures only, as the search
+   did before) and
    ``space.resolve_space`` the ``space`` that narrows them (the default
    ``None``: nothing narrowed).
 5. With ``results_dir``: ``store.fingerprint`` describes the search and

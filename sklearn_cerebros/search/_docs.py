@@ -17,14 +17,18 @@ SEARCH_DOC = (
     ``validation_fraction``, ``patience`` ``n_iter_no_change``, ``seed``
     ``random_state`` and ``project_name`` ``results_dir``.
 
-    **Generations.** Generation 0 draws its structures at random from the
-    space. Every later generation takes the ``max(1, s // 2)`` best successful
-    trials so far (``s`` structures a generation; one trial per distinct
-    structure, ranked by score, ties broken by fewer parameters) as parents;
-    structure slot ``i`` moves parent ``i mod n_parents`` by one step with
-    :func:`~sklearn_cerebros.architecture.perturb_structure` (add or remove a
-    level or a unit, or resize a unit, within the ranges) and draws fresh
-    wiring for it.
+    **Generations.** Generation 0 is the ``initial_plans``, then plans drawn
+    at random from the space (``kinds``) for the slots they leave. Every later
+    generation takes the ``max(1, s // 2)`` best successful trials so far
+    (``s`` structures a generation; one trial per distinct plan, ranked by
+    score, ties broken by fewer parameters) as parents; slot ``i`` moves
+    parent ``i mod n_parents`` by one step of its kind: another width, depth,
+    dropout, learning rate, ``k`` or number of members, or for a levels
+    network a move of :func:`~sklearn_cerebros.architecture.perturb_structure`
+    (add or remove a level or a unit, or resize a unit, within the ranges)
+    with fresh wiring. At the defaults (``n_trials=6``, ``n_generations=2``)
+    generation 0 is the four initial plans and generation 1 two children of
+    the best of them.
 
     **Successive halving** (``strategy="halving"``, asynchronous as in ASHA,
     Li et al., 2020) trains many structures briefly and the best longer.
@@ -140,13 +144,15 @@ SEARCH_DOC = (
     initial_plans : str, plan or list, default=("residual", "retrieval", "retrieval", "retrieval")
         Plans trained first, as they are, before the drawn ones: trials 0,
         1, ... of generation 0 (they count in ``n_trials``, are ranked and
-        can join the ensemble like any trial, and at the default ``kinds``
-        are never perturbed into parents). ``"residual"`` is the architecture of
+        can join the ensemble like any trial, and are the first parents:
+        at the defaults, generation 1 perturbs the best of them; with
+        ``kinds=("levels",)`` they are never perturbed). ``"residual"`` is
+        the architecture of
         :class:`~sklearn_cerebros.ResidualMLPRegressor`'s defaults
         (:func:`~sklearn_cerebros.architecture.residual_plan`, with its 8
-        joint-ensemble members), a strong start that the drawn networks are
-        then combined with, as AutoGluon starts from a portfolio of
-        known-good configurations. ``"retrieval"`` is
+        joint-ensemble members), a strong start that the later trials are
+        combined with, as AutoGluon starts from a portfolio of known-good
+        configurations. ``"retrieval"`` is
         :class:`~sklearn_cerebros.architecture.RetrievalPlan`'s defaults: a
         network that keeps (up to 4,096 of) its training rows and predicts
         from the most similar of them, as TabR does; it errs where the other
@@ -154,8 +160,9 @@ SEARCH_DOC = (
         guide, "Learned retrieval"). A name given twice trains that plan
         twice, each trial under its own seed. The default, the residual
         network and three retrieval networks, was chosen on every table of
-        the benchmark harness: on Ames 22,517 and 22,679 dollars RMSE at
-        seeds 0 and 1 (22,778 and 22,865 with two retrieval networks,
+        the benchmark harness, with the previous defaults' four drawn levels
+        networks after them (``kinds=("levels",), n_trials=8``): on Ames
+        22,517 and 22,679 dollars RMSE at seeds 0 and 1 (22,778 and 22,865 with two retrieval networks,
         23,136 and 23,190 with one, 23,855 with none; a fourth gained less
         than a seed moves the mean), the six other tables within 2 % of
         HistGradientBoosting or better (see the benchmarks page). A
@@ -173,27 +180,35 @@ SEARCH_DOC = (
         ``weight_decay`` trains with them instead of the search's.
         With ``strategy="halving"`` they are the first trials of rung 0,
         promoted like any other.
-    kinds : str or tuple of str, default=("levels",)
+    kinds : str or tuple of str, default="all"
         The kinds of plan the search draws and evolves, from one search
         space (:mod:`sklearn_cerebros.search.space`): ``"levels"`` (levels
         of units and their wiring, the ranges above), ``"residual"`` (width
         32 to 512, 1 to 4 blocks, dropout, 1 to 16 joint-ensemble members),
         ``"retrieval"`` (width, ``k`` 4 to 128, dropout, learning rate and
         weight decay) and ``"mixer"`` (patch size, widths, 1 to 4 blocks,
-        dropout, members); ``"all"`` for every kind, a name or a tuple of
-        names for some. The default draws and evolves levels structures
-        only, as the search always has. Any other value: the
-        ``initial_plans`` take generation 0's first slots (it draws only
-        the slots they leave, none at the defaults), each drawn slot
-        picks a kind at random, then its hyperparameters; a later
-        generation's parents are the best trials of any allowed kind whose
-        plan lies in the space, the ``initial_plans`` included, and each
-        child moves its parent by one step of its own kind (wider or
+        dropout, members); ``"all"`` (the default) for every kind, a name or
+        a tuple of names for some. The ``initial_plans`` take generation
+        0's first slots (it draws only the slots they leave: none at the
+        defaults, where the four initial plans fill a generation of three),
+        each drawn slot picks a kind at random, then its hyperparameters; a
+        later generation's parents are the best trials of any allowed kind
+        whose plan lies in the space, the ``initial_plans`` included, and
+        each child moves its parent by one step of its own kind (wider or
         narrower, a block more or fewer, another dropout, learning rate,
         ``k`` or number of members; for levels, a move of
-        :func:`~sklearn_cerebros.architecture.perturb_structure`). An
-        unknown name raises a ``ValueError`` listing the kinds. Not yet
-        measured against the default on the benchmarks.
+        :func:`~sklearn_cerebros.architecture.perturb_structure`). At the
+        defaults the search trains the four initial plans, then two
+        children of the best of them. ``("levels",)`` draws levels
+        structures only, as the search did before it evolved every kind
+        (its default until then: after the initial plans, four drawn
+        structures, all in generation 0, the initial plans never parents).
+        The default was chosen on the benchmark harness and the small tables
+        of the 23 (see the benchmarks page, "Does the search search?"):
+        against ``("levels",)`` with 8 trials it ties on every table within
+        the folds' spread, in less time, and its evolved children take a
+        share of the ensemble's weight that the drawn structures did not. An
+        unknown name raises a ``ValueError`` listing the kinds.
     space : dict or None, default=None
         Narrows the space of ``kinds``: each key ``"kind.parameter"``
         fixes that hyperparameter of that kind, or narrows it. A value fixes
@@ -220,8 +235,9 @@ SEARCH_DOC = (
         ``kinds``, a hyperparameter the kind does not have, or a value
         outside the kind's range. ``None`` (or ``{}``) narrows nothing. An
         ordinary parameter: ``GridSearchCV`` can compare several.
-    n_trials : int, default=8
-        Networks to train in all.
+    n_trials : int, default=6
+        Networks to train in all: at the defaults, the four
+        ``initial_plans`` and two children of the best of them.
     n_generations : int, default=2
         Generations of the search (``strategy="generations"``).
     n_wirings : int, default=1

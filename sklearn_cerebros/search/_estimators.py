@@ -272,10 +272,15 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
     __doc__ = (
         """Cerebros neural architecture search for regression.
 
-    ``fit`` samples networks of levels of parallel Dense units, wired at random
-    to units one or several levels up (skip connections) and beside them
-    (lateral connections, some gated), trains the candidates, ranks them on
-    held-out rows and keeps a weighted average of the best (an ensemble).
+    ``fit`` trains a portfolio of strong networks first (a residual MLP and
+    learned-retrieval networks), then evolves the best of them: a later
+    generation perturbs the best trials' hyperparameters (width, depth,
+    dropout, learning rate, retrieval's ``k``...) or, for networks of levels
+    of parallel Dense units wired at random to units one or several levels up
+    (skip connections) and beside them (lateral connections, some gated),
+    their structure. Each trial is bagged over folds and ranked on the rows
+    it did not train on, and the search keeps a weighted average of the best
+    (an ensemble).
 """
         + SEARCH_DOC
         + """
@@ -328,11 +333,11 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
         dropout: float = 0.0,
         batch_norm: bool = True,
         n_members: int = 1,
-        n_trials: int = 8,
+        n_trials: int = 6,
         n_generations: int = 2,
         n_wirings: int = 1,
         initial_plans: Any = ("residual", "retrieval", "retrieval", "retrieval"),
-        kinds: Any = ("levels",),
+        kinds: Any = "all",
         space: dict | None = None,
         strategy: str = "generations",
         max_time: float | None = None,
@@ -369,11 +374,16 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
     __doc__ = (
         """Cerebros neural architecture search for classification.
 
-    ``fit`` samples networks of levels of parallel Dense units, wired at random
-    to units one or several levels up (skip connections) and beside them
-    (lateral connections, some gated), trains the candidates, ranks them on
-    held-out rows (stratified when every class allows it) and keeps a
-    weighted average of the best (an ensemble of their probabilities).
+    ``fit`` trains a portfolio of strong networks first (a residual MLP and
+    learned-retrieval networks), then evolves the best of them: a later
+    generation perturbs the best trials' hyperparameters (width, depth,
+    dropout, learning rate, retrieval's ``k``...) or, for networks of levels
+    of parallel Dense units wired at random to units one or several levels up
+    (skip connections) and beside them (lateral connections, some gated),
+    their structure. Each trial is bagged over folds (stratified when every
+    class allows it) and ranked on the rows it did not train on, and the
+    search keeps a weighted average of the best (an ensemble of their
+    probabilities).
     The output layer follows the task as in
     :class:`~sklearn_cerebros.ResidualMLPClassifier`.
 """
@@ -433,11 +443,11 @@ class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
         dropout: float = 0.0,
         batch_norm: bool = True,
         n_members: int = 1,
-        n_trials: int = 8,
+        n_trials: int = 6,
         n_generations: int = 2,
         n_wirings: int = 1,
         initial_plans: Any = ("residual", "retrieval", "retrieval", "retrieval"),
-        kinds: Any = ("levels",),
+        kinds: Any = "all",
         space: dict | None = None,
         strategy: str = "generations",
         max_time: float | None = None,

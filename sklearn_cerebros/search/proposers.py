@@ -32,7 +32,7 @@ from ..architecture import (
 )
 from ..architecture._residual import RESIDUAL_MEMBERS
 from .records import Records, rank_key, succeeded
-from .space import DEFAULT_KINDS, Point, SearchSpace
+from .space import LEVELS_ONLY, Point, SearchSpace
 
 __all__ = [
     "HALVING_ETA",
@@ -122,8 +122,10 @@ class GenerationProposer:
     ``n_trials``, so a search resumed with a larger budget goes on as an
     uninterrupted larger search would have. ``initial_plans`` are trained
     first, as they are (trials ``0`` to ``len(initial_plans) - 1`` of
-    generation 0, ahead of its drawn structures); at the default ``kinds``
-    they are never parents, since their sizes need not lie in the space.
+    generation 0, ahead of its drawn structures); with ``kinds=("levels",)``
+    (:data:`~.space.LEVELS_ONLY`, this class's default; the estimators'
+    default is every kind) they are never parents, since their sizes need
+    not lie in the space.
     Over one space (any other ``kinds``, or ``narrow``) they take
     generation 0's slots: it draws ``generation_size`` minus their number
     (none when there are as many), so that the next generation perturbs the
@@ -168,7 +170,7 @@ class GenerationProposer:
         n_wirings: int,
         rng: np.random.Generator,
         initial_plans: Sequence[Mapping[str, Any]] = (),
-        kinds: Sequence[str] = DEFAULT_KINDS,
+        kinds: Sequence[str] = LEVELS_ONLY,
         narrow: Mapping[str, Any] | None = None,
     ) -> None:
         self.initial_plans = list(initial_plans)
@@ -267,7 +269,7 @@ def _search_space(
     space: CerebrosSpace, kinds: tuple[str, ...], narrow: Mapping[str, Any] | None
 ) -> SearchSpace | None:
     """The space a proposer draws from; None: levels structures, as always."""
-    if kinds == DEFAULT_KINDS and not narrow:
+    if kinds == LEVELS_ONLY and not narrow:
         return None
     return SearchSpace(space, kinds, narrow or None)
 
@@ -411,7 +413,7 @@ class HalvingProposer:
         min_epochs: int = 2,
         batch: int = 1,
         initial_plans: Sequence[Mapping[str, Any]] = (),
-        kinds: Sequence[str] = DEFAULT_KINDS,
+        kinds: Sequence[str] = LEVELS_ONLY,
         narrow: Mapping[str, Any] | None = None,
     ) -> None:
         self.search_space = _search_space(space, tuple(kinds), narrow)
@@ -542,7 +544,7 @@ def make_proposer(
     rng: np.random.Generator,
     batch: int,
     initial_plans: Sequence[Mapping[str, Any]],
-    kinds: Sequence[str] = DEFAULT_KINDS,
+    kinds: Sequence[str] = LEVELS_ONLY,
     narrow: Mapping[str, Any] | None = None,
 ) -> Proposer:
     """The proposer of a search's ``strategy``, drawing from its master generator.

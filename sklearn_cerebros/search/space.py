@@ -77,8 +77,9 @@ __all__ = [
     "space_kinds",
 ]
 
-#: The value of the search's ``kinds`` parameter that searches as it always did.
-DEFAULT_KINDS = ("levels",)
+#: The ``kinds`` that draw levels structures only, exactly as the search did
+#: before it had other kinds (its default until the search evolved every kind).
+LEVELS_ONLY = ("levels",)
 
 
 @dataclass(frozen=True)
@@ -763,7 +764,7 @@ class SearchSpace:
     """
 
     cerebros: CerebrosSpace
-    kinds: tuple[str, ...] = DEFAULT_KINDS
+    kinds: tuple[str, ...] = LEVELS_ONLY
     narrow: Mapping[str, Any] | None = None
     _narrowed: Mapping[str, KindSpace] = field(
         init=False, repr=False, compare=False, default_factory=dict
