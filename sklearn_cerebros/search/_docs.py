@@ -2,7 +2,17 @@
 
 from .._docstrings import INPUT_ATTRIBUTES_DOC, SCHEDULE_BOUNDS_DOC
 
-__all__ = ["SEARCH_ATTRIBUTES", "SEARCH_DOC"]
+__all__ = ["SEARCH_ATTRIBUTES", "SEARCH_DOC", "SEARCH_INTRO"]
+
+#: What ``fit`` does, the opening of both search estimators' docstrings.
+SEARCH_INTRO = """
+    ``fit`` trains a portfolio of strong networks first (a residual MLP and
+    learned-retrieval networks), then evolves the best of them: a later
+    generation perturbs the best trials' hyperparameters (width, depth,
+    dropout, learning rate, retrieval's ``k``...) or, for networks of levels
+    of parallel Dense units wired at random to units one or several levels up
+    (skip connections) and beside them (lateral connections, some gated),
+    their structure."""
 
 SEARCH_DOC = (
     """

@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._base import FitData, NetworkClassifier, NetworkRegressor, store_params
 from .._compat import _fit_context
 from ..architecture import CerebrosSpace, plan_from_dict, plan_kinds
-from ._docs import SEARCH_ATTRIBUTES, SEARCH_DOC
+from ._docs import SEARCH_ATTRIBUTES, SEARCH_DOC, SEARCH_INTRO
 from .core import SearchOutcome, run_search
 from .ensemble import EnsembleSettings
 from .proposers import (
@@ -271,16 +271,11 @@ class _CerebrosSearch:
 class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
     __doc__ = (
         """Cerebros neural architecture search for regression.
-
-    ``fit`` trains a portfolio of strong networks first (a residual MLP and
-    learned-retrieval networks), then evolves the best of them: a later
-    generation perturbs the best trials' hyperparameters (width, depth,
-    dropout, learning rate, retrieval's ``k``...) or, for networks of levels
-    of parallel Dense units wired at random to units one or several levels up
-    (skip connections) and beside them (lateral connections, some gated),
-    their structure. Each trial is bagged over folds and ranked on the rows
-    it did not train on, and the search keeps a weighted average of the best
-    (an ensemble).
+"""
+        + SEARCH_INTRO
+        + """
+    Each trial is bagged over folds and ranked on the rows it did not train
+    on, and the search keeps a weighted average of the best (an ensemble).
 """
         + SEARCH_DOC
         + """
@@ -373,17 +368,12 @@ class CerebrosRegressor(_CerebrosSearch, NetworkRegressor):
 class CerebrosClassifier(_CerebrosSearch, NetworkClassifier):
     __doc__ = (
         """Cerebros neural architecture search for classification.
-
-    ``fit`` trains a portfolio of strong networks first (a residual MLP and
-    learned-retrieval networks), then evolves the best of them: a later
-    generation perturbs the best trials' hyperparameters (width, depth,
-    dropout, learning rate, retrieval's ``k``...) or, for networks of levels
-    of parallel Dense units wired at random to units one or several levels up
-    (skip connections) and beside them (lateral connections, some gated),
-    their structure. Each trial is bagged over folds (stratified when every
-    class allows it) and ranked on the rows it did not train on, and the
-    search keeps a weighted average of the best (an ensemble of their
-    probabilities).
+"""
+        + SEARCH_INTRO
+        + """
+    Each trial is bagged over folds (stratified when every class allows it)
+    and ranked on the rows it did not train on, and the search keeps a
+    weighted average of the best (an ensemble of their probabilities).
     The output layer follows the task as in
     :class:`~sklearn_cerebros.ResidualMLPClassifier`.
 """
