@@ -430,7 +430,7 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
                 "initial_plans": (
                     "residual",
                     *[RetrievalPlan(memory_gradients=False)] * 3,
-                )
+                ),
             },
         ),
     ],
