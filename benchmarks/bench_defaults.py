@@ -35,6 +35,12 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
     ``Cerebros*(kinds="all", n_trials=trials)``: with 6, the four initial
     plans and two children of the best of them (the defaults since
     2026-12-06).
+``search_patience_<epochs>`` (e.g. ``search_patience_5``)
+    The default search with ``n_iter_no_change=epochs``: each network stops
+    that many epochs without improvement after its best (10 by default).
+``search_cv<k>`` (e.g. ``search_cv3``)
+    The default search with ``cv=k``: ``k`` fold networks a trial (5 by
+    default).
 ``search_initial``
     ``Cerebros*(n_trials=4)``: the search's initial plans only (the first four
     trials of the default search, the same seeds), issue 33's ablation.
@@ -148,6 +154,10 @@ def _ours(name: str) -> Callable[[str, int], Any]:
         name, params = "search", {"kinds": "all", "n_trials": int(evolved.group(1))}
     elif name == "search_initial":
         name, params = "search", {"n_trials": 4}
+    elif (folds := re.fullmatch(r"search_cv(\d+)", name)) is not None:
+        name, params = "search", {"cv": int(folds.group(1))}
+    elif (patience := re.fullmatch(r"search_patience_(\d+)", name)) is not None:
+        name, params = "search", {"n_iter_no_change": int(patience.group(1))}
     elif (draw := re.fullmatch(r"search_draw_(\d+)", name)) is not None:
         r = RetrievalPlan(train_candidates=int(draw.group(1)))
         name, params = "search", {**_LEVELS, "initial_plans": ("residual", r, r, r)}
@@ -258,7 +268,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
         return make
     if (
         name not in ESTIMATORS
-        and not re.fullmatch(r"search_(draw_|all_)?\d+", name)
+        and not re.fullmatch(r"search_(draw_|all_|patience_|cv)?\d+", name)
         and not _RETRIEVAL.fullmatch(name)
         and not _BUDGET_CV.fullmatch(name)
         and name
@@ -275,6 +285,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
         known += ["search_initial", "search_levels", "search_all_<trials>"]
         known += ["search_<seconds>_holdout", "search_memory_gradients"]
         known += ["search_constant_keys", "search_draw_<rows>"]
+        known += ["search_patience_<epochs>", "search_cv<k>"]
         known += ["retrieval", "retrieval_<rows>", "autogluon_<seconds>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)

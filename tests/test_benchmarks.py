@@ -390,6 +390,8 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
         ("search_all", {"kinds": "all", "n_trials": 8}),
         ("search_initial", {"n_trials": 4}),
         ("search_all_6", {"kinds": "all", "n_trials": 6}),
+        ("search_patience_5", {"n_iter_no_change": 5}),
+        ("search_cv3", {"cv": 3}),
         (
             "search_draw_256",
             {
