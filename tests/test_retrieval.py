@@ -205,6 +205,76 @@ def test_a_row_never_retrieves_its_own_copy(n_features, scale):
     assert not np.allclose(model(near), other(near))
 
 
+def _values_one_neighbour_at_a_time(layer, rows):
+    """The retrieval layer's output, each neighbour's value made in full."""
+    ops = keras.ops
+    memory = ops.convert_to_tensor(layer.memory)
+    encoded, query = layer._encode(rows, False)
+    _, keys = layer._encode(memory, False)
+    scale = ops.sum(rows * rows, axis=1, keepdims=True) + ops.expand_dims(
+        ops.sum(memory * memory, axis=1), 0
+    )
+    distance = ops.sum((ops.expand_dims(query, 1) - keys[None]) ** 2, axis=-1)
+    same = ops.sum((ops.expand_dims(rows, 1) - memory[None]) ** 2, -1) <= 1e-4 * scale
+    similarity, nearest = ops.top_k(ops.where(same, -1e9, -distance), layer.k)
+    weights = ops.softmax(similarity, axis=-1) * ops.cast(similarity > -1e8, "float32")
+    targets = ops.take(ops.convert_to_tensor(layer.memory_targets), nearest, axis=0)
+    difference = ops.expand_dims(query, 1) - ops.take(keys, nearest, axis=0)
+    values = layer.label(targets) + layer.difference_out(
+        layer.difference_in(difference)
+    )
+    return encoded + ops.sum(ops.expand_dims(weights, -1) * values, axis=1)
+
+
+def _with_random_biases(layer, rng):
+    for dense in (layer.label, layer.difference_in):
+        dense.bias.assign(rng.normal(size=dense.bias.shape).astype(np.float32))
+
+
+def _assert_as_made_in_full(layer, rows):
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(layer(rows)),
+        keras.ops.convert_to_numpy(_values_one_neighbour_at_a_time(layer, rows)),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+
+
+@pytest.mark.parametrize(
+    "n_memory, n_features, k, copies",
+    [(12, 3, 4, False), (300, 40, 32, False), (6, 3, 4, True)],
+)
+def test_the_neighbours_values_are_summed_as_each_made_in_full(
+    n_memory, n_features, k, copies
+):
+    # the layer sums the neighbours' values before their affine layers: the
+    # same outputs as making each neighbour's value in full, before and
+    # after training through it
+    rng = np.random.default_rng(4)
+    memory_X = rng.normal(size=(n_memory, n_features)).astype(np.float32)
+    if copies:  # every memory row the same: its copy retrieves nothing
+        memory_X[:] = memory_X[0]
+    memory_y = rng.normal(size=(n_memory, 1)).astype(np.float32)
+    plan = dataclasses.replace(SMALL, k=k, dropout=0.0)
+    keras.utils.set_random_seed(0)
+    model = build(plan, n_features, memory=(memory_X, memory_y))
+    layer = model.get_layer("retrieval")
+    _with_random_biases(layer, rng)
+    # three rows that are memory rows (which retrieve from the others only)
+    rows = np.concatenate([memory_X[:3], rng.normal(size=(5, n_features))])
+    rows = keras.ops.convert_to_tensor(rows.astype(np.float32))
+    _assert_as_made_in_full(layer, rows)
+    trained = fit_network(
+        plan,
+        (memory_X, memory_y[:, 0], None),
+        None,
+        SETTINGS,
+        seed=3,
+        n_features=n_features,
+    )
+    _assert_as_made_in_full(trained.model.get_layer("retrieval"), rows)
+
+
 def _twins(memory_X, memory_y, train_candidates, dropout=0.1):
     """A network and its copy (same weights) drawing ``train_candidates``."""
     plan = dataclasses.replace(SMALL, dropout=dropout)

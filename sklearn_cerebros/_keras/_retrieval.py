@@ -47,6 +47,15 @@ def _squared_distances(a: Any, b: Any) -> Any:
     )
 
 
+def _as(value: Any, dtype: Any) -> Any:
+    return ops.cast(value, dtype)
+
+
+def _product(rows: Any, kernel: Any) -> Any:
+    """``rows`` times a Dense layer's ``kernel``, in the rows' dtype."""
+    return ops.matmul(rows, ops.cast(kernel, rows.dtype))
+
+
 @keras.saving.register_keras_serializable(package="sklearn_cerebros")
 class RetrievalContext(keras.layers.Layer):
     """Encode rows, retrieve their nearest memory rows, add what those say.
@@ -186,12 +195,36 @@ class RetrievalContext(keras.layers.Layer):
         kept = ops.cast(similarity > -1e8, "float32")
         weights = ops.cast(ops.softmax(similarity, axis=-1) * kept, x.dtype)
         weights = self.drop(weights, training=training)
-        targets = ops.cast(ops.take(memory_targets, nearest, axis=0), x.dtype)
-        difference = ops.expand_dims(query, 1) - ops.take(keys, nearest, axis=0)
-        values = self.label(targets) + self.difference_out(
-            self.difference_in(difference)
+        return encoded + self._mixed_values(
+            query, keys, ops.cast(memory_targets, x.dtype), nearest, weights
         )
-        return encoded + ops.sum(ops.expand_dims(weights, -1) * values, axis=1)
+
+    def _mixed_values(
+        self, query: Any, keys: Any, targets: Any, nearest: Any, weights: Any
+    ) -> Any:
+        """The ``weights``-weighted sum of the ``nearest`` memory rows' values.
+
+        A value is ``label(target) + difference_out(difference_in(query -
+        key))``. ``label`` and ``difference_out`` are affine, so the sum over
+        the neighbours is taken before them (one product a row instead of one
+        a neighbour), and ``difference_in``'s product is taken once for the
+        query and once for each memory key, then gathered, instead of once
+        for each (row, neighbour) pair: the same values up to float
+        rounding, and a training step half as long on a table of a few
+        hundred rows (see the performance page).
+        """
+        inner, dtype = self.difference_in, query.dtype
+        hidden = inner.activation(
+            ops.expand_dims(_product(query, inner.kernel) + _as(inner.bias, dtype), 1)
+            - ops.take(_product(keys, inner.kernel), nearest, axis=0)
+        )
+        spread = ops.expand_dims(weights, -1)
+        mixed_targets = ops.sum(spread * ops.take(targets, nearest, axis=0), axis=1)
+        return (
+            _product(mixed_targets, self.label.kernel)
+            + ops.sum(weights, axis=1, keepdims=True) * _as(self.label.bias, dtype)
+            + _product(ops.sum(spread * hidden, axis=1), self.difference_out.kernel)
+        )
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
         return (input_shape[0], self.width)
