@@ -376,6 +376,8 @@ TRIAL_COLUMNS = (
     "rank",
     "ensemble_weight",
     "fit_time",
+    "epochs",
+    "best_epoch",
 )
 
 
