@@ -2,6 +2,7 @@
 
 import csv
 import socket
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -429,3 +430,16 @@ def test_ablation_models_are_the_search_with_one_change(model, params):
         built = MODELS[model](task, 3)
         assert type(built) is cls
         assert built.get_params() == cls(random_state=3, **params).get_params()
+
+
+def test_the_committed_run_holds_the_figures_the_readme_quotes():
+    from benchmarks.bench_tables import DEFAULT_OUT, read_rows, report
+
+    root = Path(__file__).resolve().parents[1]
+    text = report(read_rows(root / DEFAULT_OUT))
+    assert "Fits in the CSV: 1505 (0 failed)" in text
+    assert "tables complete (every model, 5 folds, every seed): 23 of 23" in text
+    # the MLP-Mixer's line in the README, and the search's mean rank
+    assert "| `mlp_mixer` | 16 of 23 | 8 of 23 |" in text
+    assert "| `mlp_mixer` | 23 | 0.395 | 5.22 |" in text
+    assert "| `cerebros_60` | 22 of 23 | 14 of 23 |" in text
