@@ -47,10 +47,6 @@ def _squared_distances(a: Any, b: Any) -> Any:
     )
 
 
-def _as(value: Any, dtype: Any) -> Any:
-    return ops.cast(value, dtype)
-
-
 def _product(rows: Any, kernel: Any) -> Any:
     """``rows`` times a Dense layer's ``kernel``, in the rows' dtype."""
     return ops.matmul(rows, ops.cast(kernel, rows.dtype))
@@ -215,14 +211,16 @@ class RetrievalContext(keras.layers.Layer):
         """
         inner, dtype = self.difference_in, query.dtype
         hidden = inner.activation(
-            ops.expand_dims(_product(query, inner.kernel) + _as(inner.bias, dtype), 1)
+            ops.expand_dims(
+                _product(query, inner.kernel) + ops.cast(inner.bias, dtype), 1
+            )
             - ops.take(_product(keys, inner.kernel), nearest, axis=0)
         )
         spread = ops.expand_dims(weights, -1)
         mixed_targets = ops.sum(spread * ops.take(targets, nearest, axis=0), axis=1)
         return (
             _product(mixed_targets, self.label.kernel)
-            + ops.sum(weights, axis=1, keepdims=True) * _as(self.label.bias, dtype)
+            + ops.sum(weights, axis=1, keepdims=True) * ops.cast(self.label.bias, dtype)
             + _product(ops.sum(spread * hidden, axis=1), self.difference_out.kernel)
         )
 
