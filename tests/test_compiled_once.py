@@ -174,3 +174,54 @@ def test_a_compiled_network_is_trained_again_only_with_its_shapes():
     )
     third = compiled.fit(other, parts[2], held[2], SETTINGS, seed=2, n_features=5)
     assert third.model is not first.model
+
+
+def test_a_bagged_retrieval_trial_compiles_once_when_its_folds_differ_by_a_row(
+    monkeypatch,
+):
+    # 151 rows in 3 folds: training parts of 101, 100 and 100 rows. Every
+    # fold network's memory holds 100 of them, so all three train in one
+    # compiled model, and as they would each compiled on its own.
+    models = []
+    fit = CompiledNetwork.fit
+
+    def recording(self, *args, **kwargs):
+        trained = fit(self, *args, **kwargs)
+        models.append(trained.model)
+        return trained
+
+    monkeypatch.setattr(CompiledNetwork, "fit", recording)
+    X, y = make_regression(151, 6, noise=5.0, random_state=0)
+    once, separate = _both_ways(
+        monkeypatch,
+        lambda: CerebrosRegressor(
+            n_trials=1, initial_plans=[RetrievalPlan(width=16, k=4)], **SMALL
+        ),
+        X,
+        y,
+    )
+    _check_same(once, separate, X)
+    assert len(models) == 3
+    assert all(model is models[0] for model in models)
+
+
+def test_a_training_step_is_traced_once_on_tensorflow(monkeypatch):
+    # the optimiser's variables are made before the first step, so that
+    # tf.function does not trace the step a second time; in a traced graph
+    # the Python train_step runs once a trace
+    if keras.backend.backend() != "tensorflow":
+        return
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    traces = []
+    step = TensorFlowTrainer.train_step
+
+    def counting(self, data):
+        traces.append(self.name)
+        return step(self, data)
+
+    monkeypatch.setattr(TensorFlowTrainer, "train_step", counting)
+    parts, held = _parts()
+    settings = dataclasses.replace(SETTINGS, epochs=8, n_iter_no_change=8)
+    fit_network(_plans(1)[0], parts[0], held[0], settings, seed=0, n_features=5)
+    assert len(traces) == 1  # 8 epochs of 4 steps: traced, not eager

@@ -26,9 +26,10 @@ class RowMemory:
     Parameters
     ----------
     of : callable
-        ``of(plan, X, y, seed) -> (features, targets)``: the memory a network
-        of ``plan`` keeps of encoded rows ``X`` and targets ``y`` (drawn from
-        ``seed`` when there are too many).
+        ``of(plan, X, y, seed, limit=None) -> (features, targets)``: the
+        memory a network of ``plan`` keeps of encoded rows ``X`` and targets
+        ``y`` (drawn from ``seed`` when there are too many, or more than
+        ``limit``).
     rows : callable
         ``rows(weights, n_features) -> int``: the number of memory rows a
         trained network's weights hold.

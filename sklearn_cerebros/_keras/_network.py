@@ -185,19 +185,21 @@ def _build_to_train(
     n_features: int | None,
     base_model: keras.Model | None,
     start: list[np.ndarray] | None,
+    memory_limit: int | None = None,
 ) -> keras.Model:
     """The network of ``plan`` about to train on ``train_part`` (under ``seed``).
 
     From ``start`` weights when given; a retrieval network's memory is
-    ``train_part``'s rows.
+    ``train_part``'s rows (at most ``memory_limit`` of them).
     """
     X, y, _ = train_part
     rows = builder_of(plan)[1].memory
     if start is not None:
         if rows is not None:  # it trains on its training rows
-            start = [*rows.of(plan, X, y, seed), *start[rows.n_weights :]]
+            kept = rows.of(plan, X, y, seed, memory_limit)
+            start = [*kept, *start[rows.n_weights :]]
         return rebuild(plan, int(n_features or 0), start)
-    memory = None if rows is None else rows.of(plan, X, y, seed)
+    memory = None if rows is None else rows.of(plan, X, y, seed, memory_limit)
     return build(plan, n_features, base_model=base_model, memory=memory)
 
 
@@ -238,8 +240,9 @@ class CompiledNetwork:
     weights and random-draw states), then loads that state into the first
     network's compiled model, puts its optimiser back to its start, and
     trains it with its compiled steps: the same network, compiled once.
-    A network whose variables have other shapes (a retrieval network with
-    one more training row in its memory) is compiled on its own, and so is,
+    A network whose variables have other shapes is compiled on its own (a
+    bagged trial gives its retrieval networks memories of one size, see
+    ``memory_limit``), and so is,
     on PyTorch, one with unseeded dropout, whose masks come from torch's
     global generator.
     """
@@ -260,6 +263,7 @@ class CompiledNetwork:
         n_features: int,
         start: list[np.ndarray] | None = None,
         rng: np.random.Generator | None = None,
+        memory_limit: int | None = None,
     ) -> TrainedNetwork:
         """Train the network of ``plan`` as :func:`fit_network` would.
 
@@ -271,7 +275,9 @@ class CompiledNetwork:
         X, y, sample_weight = train_part
         rows = max(1, min(settings.batch_size, len(X)))
         with seeded(seed):
-            fresh = _build_to_train(plan, train_part, seed, n_features, None, start)
+            fresh = _build_to_train(
+                plan, train_part, seed, n_features, None, start, memory_limit
+            )
             again = (
                 self.model is not None
                 and not _draws_from_global_generator(fresh)
@@ -370,6 +376,7 @@ def fit_network(
     model: keras.Model | None = None,
     start: list[np.ndarray] | None = None,
     rng: np.random.Generator | None = None,
+    memory_limit: int | None = None,
 ) -> TrainedNetwork:
     """Seed, build and train the network of ``plan``.
 
@@ -404,6 +411,9 @@ def fit_network(
         Source of the shuffles; by default a generator seeded with ``seed``.
         A search trial passes the generator it has already drawn its wiring
         from.
+    memory_limit : int, optional
+        At most this many of ``train_part``'s rows in a retrieval network's
+        memory (drawn as beyond ``max_candidates``); ignored by other kinds.
 
     Returns
     -------
@@ -416,7 +426,7 @@ def fit_network(
     with seeded(seed):
         if model is None:
             model = _build_to_train(
-                plan, train_part, seed, n_features, base_model, start
+                plan, train_part, seed, n_features, base_model, start, memory_limit
             )
         history = train(
             model,

@@ -241,7 +241,7 @@ class RetrievalContext(keras.layers.Layer):
 
 
 def memory_of(
-    plan: RetrievalPlan, X: Any, y: np.ndarray, seed: int
+    plan: RetrievalPlan, X: Any, y: np.ndarray, seed: int, limit: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The memory a network of ``plan`` keeps from its training rows.
 
@@ -258,6 +258,11 @@ def memory_of(
     seed : int
         Seeds the draw of the rows when there are more than
         ``max_candidates``.
+    limit : int, optional
+        Keep at most this many rows (when below ``max_candidates``), drawn
+        the same way: a bagged trial gives its fold networks memories of one
+        size, so that they train in one compiled model (see
+        :class:`~._network.CompiledNetwork`).
 
     Returns
     -------
@@ -267,9 +272,10 @@ def memory_of(
     """
     n = X.shape[0]
     rows = np.arange(n)
-    if n > plan.max_candidates:
+    kept = plan.max_candidates if limit is None else min(plan.max_candidates, limit)
+    if n > kept:
         rng = np.random.default_rng([int(seed), 0x5E7])
-        rows = np.sort(rng.choice(n, plan.max_candidates, replace=False))
+        rows = np.sort(rng.choice(n, kept, replace=False))
     features = X.matrix[rows].toarray() if isinstance(X, SparseRows) else X[rows]
     y = np.asarray(y)[rows]
     if plan.head_activation == "softmax":

@@ -312,6 +312,11 @@ def _compile_for_training(
         compile_model(
             mean_model, settings, steps * settings.epochs, optimizer=model.optimizer
         )
+    if engine is train_own_loop:
+        # The optimiser's variables made now, not in the first training
+        # step's trace: a tf.function whose first trace makes variables is
+        # traced a second time (a second of a retrieval network's trial).
+        model.optimizer.build(model.trainable_variables)
 
 
 def train(

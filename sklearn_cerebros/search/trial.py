@@ -252,6 +252,7 @@ def _train_and_predict(
     start: list[np.ndarray] | None = None,
     every_row: tuple | None = None,
     compiled: CompiledNetwork | None = None,
+    memory_limit: int | None = None,
 ) -> tuple[list[np.ndarray], dict[str, list[float]], np.ndarray]:
     """Weights, history and raw outputs on ``scored`` of one trained network.
 
@@ -259,7 +260,8 @@ def _train_and_predict(
     retrieval network then keeps ``every_row`` (the search's training rows)
     as its memory (see :func:`~._keras.remember`). With ``compiled``, the
     network trains in that compiled model when it has its structure (see
-    :class:`~._keras.CompiledNetwork`).
+    :class:`~._keras.CompiledNetwork`). A retrieval network trains with
+    at most ``memory_limit`` rows in its memory.
     """
     trained = (fit_network if compiled is None else compiled.fit)(
         plan,
@@ -270,6 +272,7 @@ def _train_and_predict(
         n_features=n_features,
         start=start,
         rng=rng,
+        memory_limit=memory_limit,
     )
     model = trained.model
     if every_row is not None:
@@ -340,6 +343,10 @@ def _bagged(
         )
     began, k = time.time(), len(data.folds or [])
     deadline = settings.deadline
+    # every fold network's memory (a retrieval network's) of one size, that
+    # of the smallest fold, so that all train in one compiled model: folds
+    # differ by a row where the rows do not divide evenly
+    limit = min((len(rows) for rows, _ in data.folds or []), default=None)
     for fold, (train_rows, held_rows) in enumerate(data.folds or []):
         if usable_by_deadline and deadline is not None:
             share = began + max(0.0, deadline - began) * (fold + 1) / k
@@ -359,6 +366,7 @@ def _bagged(
             None if start is None else start[fold],
             data.train,
             compiled,
+            limit,
         )
         if raw is None:
             raw = np.empty((len(X), *fold_raw.shape[1:]), fold_raw.dtype)
