@@ -139,3 +139,38 @@ def test_the_first_trials_networks_share_the_budget_one_by_one(data):
     assert table["status"] == ["ok"] and table["stopped"] == ["deadline"]
     # each network ran several epochs, neither all of them
     assert 2 <= table["epochs"][0] < EPOCHS
+
+
+@pytest.mark.slow  # a 20 s budget, spent
+def test_n_trials_none_trains_until_max_time_and_starts_as_the_default(data, capsys):
+    # the first 8 trials' epochs run at full speed, then every epoch takes a
+    # second: with no count of trials the search goes on past the default
+    # n_trials=6, into a third generation, until the deadline
+    X, y = data
+    params = {**PARAMS, "epochs": 3}
+    fast = 8 * params["epochs"]
+    until = CerebrosRegressor(
+        **{**params, "n_trials": None},
+        max_time=20.0,
+        callbacks=[_SlowAfter(fast, PAUSE)],
+        verbose=1,
+    )
+    start = time.monotonic()
+    until.fit(X, y)
+    elapsed = time.monotonic() - start
+    table = until.search_results_
+    assert elapsed < 20.0 * 1.1 + PAUSE + 5.0
+    assert until.time_budget_exhausted_
+    assert until.n_trials_ > 8
+    assert max(table["generation"]) >= 2
+    assert "ran out after" in capsys.readouterr().err
+    # its first trials are the default-sized search's, seeds and plans
+    default = CerebrosRegressor(**{**params, "n_trials": 6}).fit(X, y)
+    for column in ("seed", "plan", "parent", "generation", "score"):
+        assert table[column][:6] == default.search_results_[column], column
+
+
+def test_n_trials_none_needs_max_time(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"n_trials=None .* set max_time"):
+        CerebrosRegressor(**{**PARAMS, "n_trials": None}).fit(X, y)

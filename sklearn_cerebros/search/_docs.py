@@ -245,9 +245,13 @@ SEARCH_DOC = (
         ``kinds``, a hyperparameter the kind does not have, or a value
         outside the kind's range. ``None`` (or ``{}``) narrows nothing. An
         ordinary parameter: ``GridSearchCV`` can compare several.
-    n_trials : int, default=6
+    n_trials : int or None, default=6
         Networks to train in all: at the defaults, the four
-        ``initial_plans`` and two children of the best of them.
+        ``initial_plans`` and two children of the best of them. None trains
+        trials until ``max_time`` runs out (set it too): the default
+        search's trials first, then more generations of children, each as
+        large as ``n_trials=6`` makes them, so that the budget decides how
+        many generations run.
     n_generations : int, default=2
         Generations of the search (``strategy="generations"``).
     n_wirings : int, default=1

@@ -33,6 +33,8 @@ from ._docs import SEARCH_ATTRIBUTES, SEARCH_DOC, SEARCH_INTRO
 from .core import SearchOutcome, run_search
 from .ensemble import EnsembleSettings
 from .proposers import (
+    UNBOUNDED,
+    UNTIL_TIME_GENERATIONS_OF,
     Proposer,
     generation_size,
     make_proposer,
@@ -51,7 +53,7 @@ _SPACE_FIELDS = tuple(f.name for f in dataclasses.fields(CerebrosSpace))
 _SEARCH_CONSTRAINTS: dict = {
     # The space's own validation names the parameter and what it expects.
     **dict.fromkeys(_SPACE_FIELDS, "no_validation"),
-    "n_trials": [Interval(Integral, 1, None, closed="left")],
+    "n_trials": [Interval(Integral, 1, None, closed="left"), None],
     "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     "n_generations": [Interval(Integral, 1, None, closed="left")],
     "n_wirings": [Interval(Integral, 1, None, closed="left")],
@@ -132,6 +134,11 @@ class _CerebrosSearch:
             The fitted search.
         """
         started = time.time()  # max_time counts from here
+        if self.n_trials is None and self.max_time is None:
+            raise ValueError(
+                "n_trials=None trains trials until max_time runs out, and "
+                "max_time is None: set max_time (seconds), or give n_trials."
+            )
         space = self._space()
         # a bad kind or space key fails before any data is read
         resolve_space(self.space, resolve_kinds(self.kinds))
@@ -190,7 +197,13 @@ class _CerebrosSearch:
         initial_plans = resolve_initial_plans(self.initial_plans)
         kinds = resolve_kinds(self.kinds)
         narrowed = resolve_space(self.space, kinds)
-        size = generation_size(self.n_trials, self.n_generations, self.n_wirings)
+        # with no count of trials, generations as large as the default
+        # count gives them, so that the first trials are the default search's
+        size = generation_size(
+            UNTIL_TIME_GENERATIONS_OF if self.n_trials is None else self.n_trials,
+            self.n_generations,
+            self.n_wirings,
+        )
         store = None
         if self.results_dir is not None:
             described = fingerprint(
@@ -209,7 +222,7 @@ class _CerebrosSearch:
         proposer = make_proposer(
             self.strategy,
             space,
-            n_trials=self.n_trials,
+            n_trials=UNBOUNDED if self.n_trials is None else self.n_trials,
             epochs=self.epochs,
             generation_size=size,
             n_wirings=self.n_wirings,

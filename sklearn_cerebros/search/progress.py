@@ -409,7 +409,7 @@ def _tqdm_class() -> type:
 
 def trial_progress(
     verbose: int,
-    total: int,
+    total: int | None,
     done: int,
     label: tuple[str, int] = ("best", 1),
     *,
@@ -428,7 +428,8 @@ def trial_progress(
         without the ticker, as Keras's per-epoch bars then show each trial's
         progress (and a ticker would draw over them).
     total, done : int
-        Trials in all (``n_trials``) and already finished (on resume).
+        Trials in all (``n_trials``; None when ``max_time`` alone ends the
+        search) and already finished (on resume).
     label : tuple of (str, int), default=("best", 1)
         The score's name and sign (see :func:`score_label`).
     max_time, started : float or None, default=None

@@ -40,6 +40,8 @@ __all__ = [
     "GenerationProposer",
     "HalvingProposer",
     "Proposer",
+    "UNBOUNDED",
+    "UNTIL_TIME_GENERATIONS_OF",
     "TrialSpec",
     "generation_size",
     "make_proposer",
@@ -52,6 +54,13 @@ _MAX_SEED = 2**31 - 1
 # rung 0 trains for at least HALVING_MIN_EPOCHS (see rung_budgets).
 HALVING_ETA = 3
 HALVING_MIN_EPOCHS = 5
+#: The proposers' count of trials for a search with ``n_trials=None``, which
+#: ``max_time`` alone ends: more than any budget trains.
+UNBOUNDED = 2**62
+#: Such a search's generations are as large as this many trials give them
+#: (the estimators' default ``n_trials``), so that its first trials are the
+#: default search's.
+UNTIL_TIME_GENERATIONS_OF = 6
 
 
 @dataclass(frozen=True)

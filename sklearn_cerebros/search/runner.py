@@ -54,6 +54,10 @@ __all__ = [
 # A search with n_jobs=1 runs up to this many trials in the caller's process;
 # a longer one runs them in a worker process (see TrialRunner).
 IN_PROCESS_TRIALS = 20
+# A search with n_trials=None and n_jobs=1 runs in the caller's process when
+# its max_time is at most this (starting a worker costs seconds), in a worker
+# process when longer.
+UNTIL_TIME_IN_PROCESS_SECONDS = 600
 
 # The progress bar shows the score of the ensemble the search would choose
 # after each trial (ensemble.choose over the trials so far), while that stays
@@ -71,14 +75,15 @@ class RunSettings:
     """How a search runs its trials: the estimator's parameters of that name.
 
     ``n_trials`` is the whole budget of trials (those finished before a
-    resume included), ``max_time`` the wall-clock budget in seconds (None:
-    none), counted from ``started`` (a :func:`time.time` value: when ``fit``
-    began; None: now), and ``verbose`` 1 or more draws a progress bar.
+    resume included; None: as many as ``max_time`` allows), ``max_time`` the
+    wall-clock budget in seconds (None: none), counted from ``started`` (a
+    :func:`time.time` value: when ``fit`` began; None: now), and ``verbose``
+    1 or more draws a progress bar.
     """
 
     n_jobs: int | None
     max_time: float | None
-    n_trials: int
+    n_trials: int | None
     verbose: int
     started: float | None = None
 
@@ -372,7 +377,7 @@ def run_trials(
 
     runner = TrialRunner(
         settings.n_jobs,
-        settings.n_trials - len(trials.records),
+        _trials_left(settings, len(trials.records)),
         asynchronous=isinstance(proposer, HalvingProposer),
     )
     # the bar closes on leaving the block, also on an error or interrupt
@@ -391,15 +396,31 @@ def run_trials(
     return out_of_time or cut_short
 
 
+def _trials_left(settings: RunSettings, n_done: int) -> int:
+    """Trials the search may still train, as :class:`TrialRunner` counts them.
+
+    With ``n_trials=None`` only ``max_time`` ends the search: one of at most
+    :data:`UNTIL_TIME_IN_PROCESS_SECONDS` counts as a short one (in the
+    caller's process, where it starts at once), a longer one as a long one.
+    """
+    if settings.n_trials is not None:
+        return settings.n_trials - n_done
+    assert settings.max_time is not None  # the estimator checks
+    if settings.max_time <= UNTIL_TIME_IN_PROCESS_SECONDS:
+        return IN_PROCESS_TRIALS
+    return IN_PROCESS_TRIALS + 1
+
+
 def _stop_reason(
     settings: RunSettings, n_done: int, out_of_time: bool, cut_short: bool
 ) -> str:
     """Why a search stopped, in words, for the progress output."""
     if out_of_time or cut_short:
         cut = "; a trial's training was cut at the deadline" if cut_short else ""
+        of = "" if settings.n_trials is None else f" of {settings.n_trials}"
         return (
             f"the time budget (max_time={settings.max_time:g} s) ran out after "
-            f"{n_done} of {settings.n_trials} trials{cut}"
+            f"{n_done}{of} trials{cut}"
         )
     return f"all {n_done} trials done (n_trials={settings.n_trials})"
 
