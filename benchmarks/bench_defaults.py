@@ -41,6 +41,9 @@ Every data set of the harness (``benchmarks._datasets``) on its fixed folds
 ``search_cv<k>`` (e.g. ``search_cv3``)
     The default search with ``cv=k``: ``k`` fold networks a trial (5 by
     default).
+``search_until_<seconds>`` (e.g. ``search_until_300``)
+    ``Cerebros*(n_trials=None, max_time=seconds)``: the default search's
+    trials, then more generations until the budget is spent.
 ``search_initial``
     ``Cerebros*(n_trials=4)``: the search's initial plans only (the first four
     trials of the default search, the same seeds), issue 33's ablation.
@@ -154,6 +157,8 @@ def _ours(name: str) -> Callable[[str, int], Any]:
         name, params = "search", {"kinds": "all", "n_trials": int(evolved.group(1))}
     elif name == "search_initial":
         name, params = "search", {"n_trials": 4}
+    elif (until := re.fullmatch(r"search_until_(\d+)", name)) is not None:
+        name, params = "search", {"n_trials": None, "max_time": int(until.group(1))}
     elif (folds := re.fullmatch(r"search_cv(\d+)", name)) is not None:
         name, params = "search", {"cv": int(folds.group(1))}
     elif (patience := re.fullmatch(r"search_patience_(\d+)", name)) is not None:
@@ -268,7 +273,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
         return make
     if (
         name not in ESTIMATORS
-        and not re.fullmatch(r"search_(draw_|all_|patience_|cv)?\d+", name)
+        and not re.fullmatch(r"search_(draw_|all_|patience_|cv|until_)?\d+", name)
         and not _RETRIEVAL.fullmatch(name)
         and not _BUDGET_CV.fullmatch(name)
         and name
@@ -286,6 +291,7 @@ def factory(name: str) -> Callable[[str, int], Any]:
         known += ["search_<seconds>_holdout", "search_memory_gradients"]
         known += ["search_constant_keys", "search_draw_<rows>"]
         known += ["search_patience_<epochs>", "search_cv<k>"]
+        known += ["search_until_<seconds>"]
         known += ["retrieval", "retrieval_<rows>", "autogluon_<seconds>"]
         raise SystemExit(f"Unknown config {name!r}; known: {', '.join(known)}")
     return _ours(name)

@@ -392,6 +392,7 @@ def test_bench_defaults_builds_each_estimator_at_its_defaults():
         ("search_all_6", {"kinds": "all", "n_trials": 6}),
         ("search_patience_5", {"n_iter_no_change": 5}),
         ("search_cv3", {"cv": 3}),
+        ("search_until_300", {"n_trials": None, "max_time": 300}),
         (
             "search_draw_256",
             {
