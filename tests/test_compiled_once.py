@@ -181,7 +181,9 @@ def test_a_bagged_retrieval_trial_compiles_once_when_its_folds_differ_by_a_row(
 ):
     # 151 rows in 3 folds: training parts of 101, 100 and 100 rows. Every
     # fold network's memory holds 100 of them, so all three train in one
-    # compiled model, and as they would each compiled on its own.
+    # compiled model, and as they would each compiled on its own (without
+    # dropout, which PyTorch compiles anew for every network: see
+    # test_unseeded_dropout_is_compiled_again_on_pytorch_only).
     models = []
     fit = CompiledNetwork.fit
 
@@ -195,7 +197,9 @@ def test_a_bagged_retrieval_trial_compiles_once_when_its_folds_differ_by_a_row(
     once, separate = _both_ways(
         monkeypatch,
         lambda: CerebrosRegressor(
-            n_trials=1, initial_plans=[RetrievalPlan(width=16, k=4)], **SMALL
+            n_trials=1,
+            initial_plans=[RetrievalPlan(width=16, k=4, dropout=0.0)],
+            **SMALL,
         ),
         X,
         y,
